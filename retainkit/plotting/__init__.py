@@ -1,0 +1,10 @@
+"""Plotting helpers: the workbook's style and one function per recurring figure.
+
+``setup()`` and ``decorate()`` are introduced in notebook 00. Figure functions live in
+topic submodules (``_retention``, ``_survival``, ...) and are re-exported here, so you
+always call them as ``retainkit.plotting.<name>``.
+"""
+
+from retainkit.plotting._base import decorate, setup
+
+__all__ = ["setup", "decorate"]
