@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 import sys
 import warnings
 from importlib import metadata
@@ -25,13 +26,14 @@ TESTED_RANGES: dict[str, tuple[str, str | None]] = {
 
 
 def _as_tuple(version: str) -> tuple[int, ...]:
+    """``"2.0.0rc1"`` -> ``(2, 0, 0)``: numeric release parts, stopping at a pre-release tag."""
     parts = []
     for piece in version.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
+        match = re.match(r"\d+", piece)
+        if match is None:
             break
-        parts.append(int(digits))
-        if not piece.isdigit():  # stop at "0rc1", "1.dev0" and the like
+        parts.append(int(match.group()))
+        if match.end() < len(piece):
             break
     return tuple(parts)
 
