@@ -1,0 +1,262 @@
+"""Non-parametric survival estimators: Kaplan-Meier, Nelson-Aalen, smoothed hazard.
+
+Part of ``retainkit.survival`` (introduced in notebook 03); import them from there.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from retainkit._survival_checks import as_survival_data, check_conf_level
+
+TIES = ("smooth", "discrete")
+
+
+def event_table(durations, observed) -> pd.DataFrame:
+    """Count subjects at risk, churns seen and censorings at every distinct duration.
+
+    Introduced in notebook 03. Time is in days; ``observed`` is ``True`` when the churn was
+    seen and ``False`` when the subject was censored. The table is indexed by ``time``: 0
+    and every distinct duration, sorted. ``at_risk`` counts the subjects whose duration is
+    at least ``time`` (a subject censored at ``t`` is still at risk at ``t``: churns are
+    counted before censorings, the usual convention).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``at_risk``, ``observed``, ``censored`` (int64), indexed by ``time`` (float).
+    """
+    t, e = as_survival_data(durations, observed)
+    times, position = np.unique(t, return_inverse=True)
+    removed = np.bincount(position, minlength=len(times))
+    churned = np.bincount(position, weights=e, minlength=len(times)).astype(np.int64)
+    at_risk = len(t) - np.concatenate(([0], np.cumsum(removed)[:-1]))
+    table = pd.DataFrame(
+        {"at_risk": at_risk, "observed": churned, "censored": removed - churned},
+        index=pd.Index(times, name="time"),
+    )
+    if times[0] > 0:  # every curve starts at time 0 with the whole group at risk
+        start = pd.DataFrame({"at_risk": [len(t)], "observed": [0], "censored": [0]},
+                             index=pd.Index([0.0], name="time"))
+        table = pd.concat([start, table])
+    return table.astype("int64")
+
+
+def kaplan_meier(durations, observed, *, conf_level: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier estimate of the survival function S(t) = P(T > t), with its interval.
+
+    Introduced in notebook 03. Time is in days; ``observed=True`` means the churn was seen,
+    ``False`` that the subject was censored. S(t) is the product over churn times
+    ``t_j <= t`` of ``1 - d_j / n_j`` (``d_j`` churns among the ``n_j`` still at risk), a
+    right-continuous step function starting at 1.
+
+    The pointwise interval is the exponential Greenwood ("log-log") interval used by
+    lifelines and R's ``conf.type="log-log"``: with ``V = sum d_j / (n_j (n_j - d_j))``
+    and ``c = z sqrt(V) / |log S|``, the bounds are ``S ** exp(c)`` and ``S ** exp(-c)``.
+    They stay inside [0, 1]; where S = 1 both are 1 and where S = 0 both are 0. The result
+    equals lifelines' ``KaplanMeierFitter`` (``event_table``, ``survival_function_``,
+    ``confidence_interval_``) to 1e-9.
+
+    Parameters
+    ----------
+    durations : array-like of float or timedelta
+        Time from start to churn or censoring, in days (timedeltas are converted to days).
+    observed : array-like of bool or 0/1
+        ``True`` (1) when the churn was seen, ``False`` (0) when censored.
+    conf_level : float, default 0.95
+        Coverage of the pointwise interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``time`` (0 and every distinct duration) with columns ``at_risk``,
+        ``observed``, ``censored``, ``survival``, ``ci_lower``, ``ci_upper``;
+        ``attrs["conf_level"]`` records the coverage. Read the median with
+        :func:`median_survival`.
+
+    See Also
+    --------
+    median_survival, nelson_aalen, retainkit.plotting.plot_km
+    """
+    conf_level = check_conf_level(conf_level)
+    table = event_table(durations, observed)
+    n, d = table["at_risk"].to_numpy(float), table["observed"].to_numpy(float)
+    survival = np.cumprod(1.0 - d / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Greenwood's sum; a step with n == d takes S to 0, where the bounds are 0 anyway.
+        greenwood = np.cumsum(np.where(n > d, d / (n * (n - d)), 0.0))
+        z = stats.norm.ppf(0.5 + conf_level / 2)
+        c = z * np.sqrt(greenwood) / np.abs(np.log(survival))
+        lower, upper = survival ** np.exp(c), survival ** np.exp(-c)
+    inside = (survival > 0) & (survival < 1)
+    table["survival"] = survival
+    table["ci_lower"] = np.where(inside, lower, survival)
+    table["ci_upper"] = np.where(inside, upper, survival)
+    table.attrs["conf_level"] = conf_level
+    return table
+
+
+class MedianSurvival(NamedTuple):
+    """Median survival time (days) and its interval; ``inf`` when never reached."""
+
+    median: float
+    lower: float
+    upper: float
+
+
+def median_survival(km_table: pd.DataFrame) -> MedianSurvival:
+    """Median survival time of a Kaplan-Meier table, with its confidence interval.
+
+    Introduced in notebook 03. The median is the first time at which ``survival`` drops to
+    0.5 or below; the interval runs from the first time ``ci_lower`` does so to the first
+    time ``ci_upper`` does so (Brookmeyer-Crowley style inversion of the pointwise band).
+    ``inf`` means the curve (or bound) never reaches 0.5 within the data. The three numbers
+    equal lifelines' ``median_survival_time_`` and
+    ``median_survival_times(kmf.confidence_interval_)``.
+
+    Parameters
+    ----------
+    km_table : pandas.DataFrame
+        The output of :func:`kaplan_meier`.
+
+    Returns
+    -------
+    MedianSurvival
+        A named tuple ``(median, lower, upper)`` in days.
+    """
+    missing = {"survival", "ci_lower", "ci_upper"} - set(km_table.columns)
+    if missing:
+        raise ValueError(f"km_table lacks column(s) {sorted(missing)}: pass kaplan_meier(...)")
+    times = km_table.index.to_numpy(float)
+
+    def first_time_at_or_below_half(curve: pd.Series) -> float:
+        below = np.flatnonzero(curve.to_numpy() <= 0.5)
+        return float(times[below[0]]) if len(below) else float("inf")
+
+    return MedianSurvival(*(first_time_at_or_below_half(km_table[c])
+                            for c in ("survival", "ci_lower", "ci_upper")))
+
+
+def _nelson_aalen_steps(n: np.ndarray, d: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray]:
+    """Increments of the cumulative hazard and of its variance at each table row."""
+    if ties == "discrete":
+        return d / n, (n - d) * d / n**3
+    # "smooth": d tied churns at risk set n count as d churns one after the other, adding
+    # 1/n + 1/(n-1) + ... + 1/(n-d+1) (Aalen, Borgan & Gjessing 2008, p. 84).
+    k = np.arange(1, int(n.max()) + 1, dtype=float)
+    harmonic, harmonic_sq = np.concatenate(([0.0], np.cumsum(1 / k))), np.concatenate(
+        ([0.0], np.cumsum(1 / k**2))
+    )
+    n_int, after = n.astype(int), (n - d).astype(int)
+    return harmonic[n_int] - harmonic[after], harmonic_sq[n_int] - harmonic_sq[after]
+
+
+def nelson_aalen(
+    durations, observed, *, conf_level: float = 0.95, ties: str = "smooth"
+) -> pd.DataFrame:
+    """Nelson-Aalen estimate of the cumulative hazard H(t) = -log S(t), with its interval.
+
+    Introduced in notebook 03. Time is in days; ``observed=True`` means the churn was seen.
+    H(t) adds, at each churn time ``t_j <= t``, the hazard increment ``d_j / n_j``. With
+    tied churns the default ``ties="smooth"`` adds ``1/n_j + 1/(n_j - 1) + ... +
+    1/(n_j - d_j + 1)`` instead (variance ``sum 1/(n_j - i)**2``), which is lifelines'
+    default (``NelsonAalenFitter(nelson_aalen_smoothing=True)``); ``ties="discrete"``
+    gives ``d_j / n_j`` with variance ``(n_j - d_j) d_j / n_j**3``, lifelines'
+    ``nelson_aalen_smoothing=False``, advisable when time is naturally discrete (whole
+    days). Without ties the two agree. The interval is log-transformed, ``H exp(+-z se /
+    H)``, as lifelines. ``exp(-H)`` is close to, and never below, the Kaplan-Meier curve.
+
+    Parameters
+    ----------
+    durations, observed : array-like
+        As in :func:`kaplan_meier`.
+    conf_level : float, default 0.95
+        Coverage of the pointwise interval.
+    ties : {"smooth", "discrete"}, default "smooth"
+        How tied churn times are counted (see above).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``time`` (0 and every distinct duration) with columns ``at_risk``,
+        ``observed``, ``censored``, ``cumulative_hazard``, ``variance``, ``ci_lower``,
+        ``ci_upper``.
+    """
+    conf_level = check_conf_level(conf_level)
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
+    table = event_table(durations, observed)
+    n, d = table["at_risk"].to_numpy(float), table["observed"].to_numpy(float)
+    step, step_variance = _nelson_aalen_steps(n, d, ties)
+    cumulative, variance = np.cumsum(step), np.cumsum(step_variance)
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    spread = np.exp(z * np.sqrt(variance) / np.where(cumulative > 0, cumulative, 1.0))
+    table["cumulative_hazard"] = cumulative
+    table["variance"] = variance
+    table["ci_lower"] = cumulative / spread
+    table["ci_upper"] = cumulative * spread
+    table.attrs["conf_level"] = conf_level
+    return table
+
+
+def smoothed_hazard(
+    durations,
+    observed,
+    *,
+    bandwidth: float,
+    times=None,
+    conf_level: float = 0.95,
+    ties: str = "smooth",
+) -> pd.DataFrame:
+    """Kernel-smoothed hazard h(t) (churns per day among those still active), with interval.
+
+    Introduced in notebook 03. The hazard is h = f / S, the churn rate among users still
+    active at t (not the density f = F'). It is estimated by spreading each Nelson-Aalen
+    increment over a window of half-width ``bandwidth`` days with the Epanechnikov kernel
+    ``K(u) = 0.75 (1 - u**2)`` for ``|u| < 1``: ``h(t) = sum K((t - t_j) / b) dH_j / b``,
+    ``var h(t) = sum K((t - t_j) / b)**2 dVar_j / b**2``. The interval is
+    ``h exp(+-z se / h)``. Within ``bandwidth`` of 0 the estimate is biased down, because
+    the kernel's left half falls before time 0. The values equal lifelines'
+    ``NelsonAalenFitter.smoothed_hazard_`` (whose interval columns are labelled the other
+    way round: its "lower" column is the upper bound).
+
+    Parameters
+    ----------
+    durations, observed : array-like
+        As in :func:`kaplan_meier`.
+    bandwidth : float
+        Kernel half-width in days. Larger is smoother and more biased.
+    times : array-like of float, optional
+        Where to evaluate h, in days; default 201 points from 0 to the longest duration.
+    conf_level : float, default 0.95
+    ties : {"smooth", "discrete"}, default "smooth"
+        Passed to :func:`nelson_aalen`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``time`` with columns ``hazard``, ``ci_lower``, ``ci_upper`` (per day).
+    """
+    if not np.isfinite(bandwidth) or bandwidth <= 0:
+        raise ValueError(f"bandwidth must be a positive number of days, got {bandwidth!r}")
+    table = nelson_aalen(durations, observed, conf_level=conf_level, ties=ties)
+    jumps = table[table["observed"] > 0]
+    step = np.diff(table["cumulative_hazard"].to_numpy(), prepend=0.0)[table["observed"] > 0]
+    step_variance = np.diff(table["variance"].to_numpy(), prepend=0.0)[table["observed"] > 0]
+    if times is None:
+        times = np.linspace(0.0, table.index.max(), 201)
+    times = np.asarray(times, dtype=float).reshape(-1)
+    u = (times[:, None] - jumps.index.to_numpy(float)[None, :]) / bandwidth
+    kernel = np.where(np.abs(u) < 1, 0.75 * (1 - u**2), 0.0)
+    hazard = kernel @ step / bandwidth
+    se = np.sqrt(kernel**2 @ step_variance) / bandwidth
+    z = stats.norm.ppf(0.5 + table.attrs["conf_level"] / 2)
+    spread = np.exp(z * se / np.where(hazard > 0, hazard, 1.0))
+    return pd.DataFrame(
+        {"hazard": hazard, "ci_lower": hazard / spread, "ci_upper": hazard * spread},
+        index=pd.Index(times, name="time"),
+    )
