@@ -1,0 +1,551 @@
+"""From an event log to a modelling table: snapshots, churn labels, sequences, temporal splits.
+
+Introduced in notebook 04. A *snapshot* freezes time at a ``cutoff``: features are computed
+only from events at or before the cutoff, and the label looks forward over a ``horizon``::
+
+    ---- lookback ----]---- horizon ----]
+                   cutoff        cutoff + horizon
+    features: events in (cutoff - lookback, cutoff]   (recency and tenure look further back)
+    label:    churned = 1 when the user has no activity in (cutoff, cutoff + horizon]
+
+All windows are half-open on the left and closed on the right, measured in 24-hour steps back
+from the cutoff (not calendar days), and every time is in UTC (naive times are read as UTC).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+DAY = pd.Timedelta(days=1)
+DEFAULT_WINDOWS = (7, 14, 28, 56)
+DEFAULT_ATTRIBUTES = ("channel", "device", "region")
+SEQUENCE_CHANNELS = ("visits", "events", "active")
+
+#: Every feature ``make_snapshot`` can produce, with its unit. ``{w}`` stands for a window
+#: length in days (7, 14, 28, 56 by default), ``<event>`` for an event type and
+#: ``<attribute>_<value>`` for a one-hot user attribute.
+FEATURES: dict[str, str] = {
+    "recency_days": "days from the user's last event to the cutoff (days, >= 0)",
+    "visits_{w}d": "visits (session_start events) in the last {w} days (count)",
+    "events_{w}d": "events of any type in the last {w} days (count)",
+    "active_days_{w}d": "24-hour days with any event among the last {w} (count, 0..{w})",
+    "sessions": "sessions in the lookback window, a new one after a gap > session_gap (count)",
+    "session_length_mean_min": "mean session length, first to last event (minutes)",
+    "session_length_median_min": "median session length, first to last event (minutes)",
+    "trend_7d": "log((visits last 7 days + 1) / (visits the 7 days before + 1)) (log ratio)",
+    "tenure_days": "days from sign-up (or the user's first event in the log) to the cutoff (days)",
+    "gap_mean_days": "mean gap between consecutive visits in the lookback (days)",
+    "gap_std_days": "standard deviation (ddof=0) of those gaps (days)",
+    "gap_max_days": "longest gap between consecutive visits in the lookback (days)",
+    "share_<event>": "share of the user's lookback events that are of this type (0..1)",
+    "<attribute>_<value>": "1.0 when the user's attribute has this value, else 0.0 (indicator)",
+}
+
+
+class Snapshot(NamedTuple):
+    """What ``make_snapshot`` returns; unpack it as ``X, y, info = make_snapshot(...)``."""
+
+    X: pd.DataFrame
+    y: pd.Series
+    info: dict[str, Any]
+
+
+def make_snapshot(
+    events: pd.DataFrame,
+    users: pd.DataFrame | None = None,
+    *,
+    cutoff,
+    horizon="28D",
+    lookback="56D",
+    session_gap="30min",
+    windows: tuple[int, ...] | None = None,
+    attributes: tuple[str, ...] | None = None,
+    event_types: list[str] | None = None,
+    visit_event: str = "session_start",
+    as_of=None,
+    allow_incomplete: bool = False,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+) -> Snapshot:
+    """Build a leakage-free churn snapshot: features at ``cutoff``, label over the horizon.
+
+    Introduced in notebook 04. The population is every user with at least one event in
+    ``(cutoff - lookback, cutoff]`` (and, when ``users`` is given, signed up at or before the
+    cutoff and present in ``users``). ``X`` is computed only from events at or before the
+    cutoff, so deleting every later event leaves it unchanged; ``y`` only looks at events in
+    ``(cutoff, cutoff + horizon]``, so deleting events after ``cutoff + horizon`` leaves it
+    unchanged (pass the same ``as_of`` when you do, see below).
+
+    Features (all float, one row per user, columns in this order; see ``FEATURES``):
+
+    - ``recency_days``: days from the last event to the cutoff.
+    - ``visits_{w}d``, ``events_{w}d``, ``active_days_{w}d`` for each window ``w`` (days):
+      visits are ``visit_event`` (``session_start``) events; active days are 24-hour steps back
+      from the cutoff, day 0 being ``(cutoff - 1 day, cutoff]``.
+    - ``sessions``, ``session_length_mean_min``, ``session_length_median_min``: gap-based
+      sessions over the lookback window (a new session starts after a silence longer than
+      ``session_gap``); a session's length runs from its first to its last event, so a
+      one-event session lasts 0 minutes. Sessions crossing the window edges are cut there.
+    - ``trend_7d``: ``log((v7 + 1) / (v7_14 + 1))`` with ``v7`` the visits in the last 7 days
+      and ``v7_14`` those in the 7 days before; > 0 means the user is speeding up.
+    - ``tenure_days``: days since ``signup_time`` when ``users`` is given; otherwise since the
+      user's first event in the log, which is truncated at the start of the log (a user who
+      signed up before the log began looks younger than they are).
+    - ``gap_mean_days``, ``gap_std_days`` (ddof=0), ``gap_max_days``: gaps between consecutive
+      visits in the lookback. With fewer than two visits no gap is seen: mean and max are set to
+      the lookback length (the gap is at least that long, as far as the window can tell) and
+      the standard deviation to 0.
+    - ``share_<event>``: the user's lookback events of each type divided by all their lookback
+      events. The types are ``event_types`` (default: every type in the log at or before the
+      cutoff, sorted).
+    - ``<attribute>_<value>``: one-hot observable user attributes (default: whichever of
+      ``channel``, ``device``, ``region`` ``users`` has), with the categories taken from the whole
+      ``users`` frame so that snapshots at different cutoffs have the same columns. All levels
+      are kept (no reference level is dropped). A missing value gives all zeros.
+
+    Latent simulator columns (prefix ``true_``) are never used.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Event log with ``user_col``, ``time_col`` (tz-aware or naive UTC) and ``event_col``.
+    users : DataFrame, optional
+        One row per user with ``user_col``, ``signup_time`` and the attribute columns.
+    cutoff : str or Timestamp
+        The snapshot time (naive times are UTC).
+    horizon, lookback : str or Timedelta, default "28D", "56D"
+        Label window after the cutoff, and the activity window that defines the population.
+    session_gap : str or Timedelta, default "30min"
+        Silence that ends a session.
+    windows : tuple of int, optional
+        Window lengths in days for the counting features; default ``(7, 14, 28, 56)``, keeping
+        those no longer than the lookback. Every window must fit in the lookback.
+    attributes : tuple of str, optional
+        ``users`` columns to one-hot encode. Names starting with ``true_`` are refused.
+    event_types : list of str, optional
+        Event types for the ``share_`` features (fix them to align columns across snapshots).
+    visit_event : str, default "session_start"
+        The event that marks a visit.
+    as_of : str or Timestamp, optional
+        When observation of the log ends; default the last event in ``events``. The label needs
+        ``cutoff + horizon <= as_of``.
+    allow_incomplete : bool, default False
+        When the horizon is not fully observed, return the labels anyway (they overstate churn:
+        a user who has not come back *yet* counts as churned) instead of raising ``ValueError``.
+    user_col, time_col, event_col : str
+        Column names in ``events`` (and ``user_col`` in ``users``).
+
+    Returns
+    -------
+    Snapshot
+        ``(X, y, info)``: ``X`` float DataFrame indexed by user id (sorted); ``y`` int Series
+        named ``"churned"`` on the same index (1 = no activity in the horizon); ``info`` dict
+        with ``population``, ``base_rate``, ``cutoff``, ``horizon``, ``lookback``, ``as_of``,
+        ``horizon_complete``, ``lookback_complete``, ``features`` (column list),
+        ``descriptions`` (column -> description), ``excluded`` (reason -> number of users) and
+        ``n_excluded``.
+    """
+    ev = _prepare_events(events, user_col, time_col, event_col)
+    cutoff = _to_utc(cutoff, "cutoff")
+    horizon = _positive_timedelta(horizon, "horizon")
+    lookback = _positive_timedelta(lookback, "lookback")
+    session_gap = _positive_timedelta(session_gap, "session_gap")
+    windows = _check_windows(windows, lookback)
+    as_of = ev["timestamp"].max() if as_of is None else _to_utc(as_of, "as_of")
+    if pd.isna(as_of):
+        raise ValueError("events is empty: no event to build a snapshot from")
+
+    horizon_complete = bool(cutoff + horizon <= as_of)
+    if not horizon_complete and not allow_incomplete:
+        raise ValueError(
+            f"horizon not fully observed: cutoff + horizon = {cutoff + horizon} is after "
+            f"as_of = {as_of} (the end of the log), so users who come back later would be "
+            "labelled churned; use an earlier cutoff, a shorter horizon, or "
+            "allow_incomplete=True"
+        )
+    lookback_complete = bool(cutoff - lookback >= ev["timestamp"].min())
+    if not lookback_complete:
+        warnings.warn(
+            f"lookback starts at {cutoff - lookback}, before the first event in the log "
+            f"({ev['timestamp'].min()}): window features of this snapshot are truncated",
+            stacklevel=2,
+        )
+
+    past = ev[ev["timestamp"] <= cutoff]
+    if event_types is None:
+        event_types = sorted(past["event"].unique())
+    population, excluded = _population(past, users, cutoff, lookback, user_col)
+    past = past[past["user"].isin(population)]
+    age = cutoff - past["timestamp"]
+    recent = past[age < lookback]
+
+    X = pd.concat(
+        [
+            _counting_features(recent, cutoff, windows, visit_event),
+            _session_features(recent, session_gap),
+            _gap_features(recent, visit_event, lookback),
+            _tenure(past, users, cutoff, user_col),
+            _shares(recent, event_types),
+        ],
+        axis=1,
+    ).reindex(population)
+    X = X[_column_order(windows) + [f"share_{e}" for e in event_types]].fillna(0.0)
+    X = pd.concat([X, _one_hot(users, population, attributes, user_col)], axis=1)
+    X = X.astype(float)
+    X.index.name = user_col
+
+    future = ev[(ev["timestamp"] > cutoff) & (ev["timestamp"] <= cutoff + horizon)]
+    y = pd.Series((~X.index.isin(future["user"].unique())).astype(int), index=X.index,
+                  name="churned")
+
+    info = {
+        "population": len(X),
+        "base_rate": float(y.mean()) if len(y) else float("nan"),
+        "cutoff": cutoff,
+        "horizon": horizon,
+        "lookback": lookback,
+        "as_of": as_of,
+        "horizon_complete": horizon_complete,
+        "lookback_complete": lookback_complete,
+        "features": list(X.columns),
+        "descriptions": {c: describe_feature(c) for c in X.columns},
+        "excluded": excluded,
+        "n_excluded": int(sum(excluded.values())),
+    }
+    return Snapshot(X, y, info)
+
+
+def describe_feature(name: str) -> str:
+    """Description and unit of a ``make_snapshot`` column (introduced in notebook 04)."""
+    if name in FEATURES:
+        return FEATURES[name]
+    for prefix in ("visits_", "events_", "active_days_"):
+        rest = name.removeprefix(prefix)
+        if rest != name and rest.endswith("d") and rest[:-1].isdigit():
+            return FEATURES[prefix + "{w}d"].replace("{w}", rest[:-1])
+    if name.startswith("share_"):
+        return FEATURES["share_<event>"].replace("this type", f"type {name[6:]!r}")
+    return FEATURES["<attribute>_<value>"]
+
+
+def activity_sequences(
+    events: pd.DataFrame,
+    *,
+    cutoff,
+    days: int = 56,
+    channels: tuple[str, ...] = ("visits", "events"),
+    index=None,
+    visit_event: str = "session_start",
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+) -> np.ndarray:
+    """Daily activity counts before the cutoff as a (users, days, channels) float32 array.
+
+    Introduced in notebook 05 (the sequence model). Day ``d`` (0-based) covers the 24 hours
+    ``(cutoff - (days - d) days, cutoff - (days - d - 1) days]``: day 0 is the oldest and the last
+    day ends at the cutoff. Only events at or before the cutoff are used. Channels:
+    ``"visits"`` (``visit_event`` count), ``"events"`` (all events), ``"active"`` (1.0 when the
+    user has any event that day).
+
+    Parameters
+    ----------
+    events : DataFrame
+        Event log (see ``make_snapshot``).
+    cutoff : str or Timestamp
+        End of the last day.
+    days : int, default 56
+        Number of days.
+    channels : tuple of str, default ("visits", "events")
+        Any of ``"visits"``, ``"events"``, ``"active"``, in the order wanted.
+    index : array-like, optional
+        User ids, one row each in this order (pass ``X.index`` from ``make_snapshot``); users with
+        no events get zeros. Default: users with an event in the ``days`` window, sorted.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float32`` array of shape ``(len(index), days, len(channels))``.
+    """
+    unknown = [c for c in channels if c not in SEQUENCE_CHANNELS]
+    if unknown or not channels:
+        raise ValueError(f"channels {unknown or channels!r} not understood; "
+                         f"accepted values: {SEQUENCE_CHANNELS}")
+    if not isinstance(days, int | np.integer) or days < 1:
+        raise ValueError(f"days must be a positive integer, got {days!r}")
+    ev = _prepare_events(events, user_col, time_col, event_col)
+    cutoff = _to_utc(cutoff, "cutoff")
+    age = cutoff - ev["timestamp"]
+    ev = ev[(ev["timestamp"] <= cutoff) & (age < days * DAY)]
+    if index is None:
+        index = np.sort(ev["user"].unique())
+    index = pd.Index(index)
+    if index.has_duplicates:
+        raise ValueError("index has duplicated user ids")
+    rows = index.get_indexer(ev["user"])
+    ev = ev[rows >= 0]
+    rows = rows[rows >= 0]
+    col = days - 1 - _days_back(cutoff - ev["timestamp"])
+
+    out = np.zeros((len(index), days, len(channels)), dtype=np.float32)
+    for k, channel in enumerate(channels):
+        weight = (ev["event"] == visit_event).to_numpy(float) if channel == "visits" else 1.0
+        np.add.at(out[:, :, k], (rows, col), weight)
+        if channel == "active":
+            out[:, :, k] = np.minimum(out[:, :, k], 1.0)
+    return out
+
+
+def temporal_split(
+    events: pd.DataFrame,
+    users: pd.DataFrame | None = None,
+    *,
+    train_cutoff,
+    test_cutoff,
+    horizon="28D",
+    lookback="56D",
+    **snapshot_kwargs,
+) -> tuple[Snapshot, Snapshot]:
+    """Train on an earlier snapshot, test on a later one, without the label windows leaking.
+
+    Introduced in notebook 04. Returns ``(train, test)``, two ``make_snapshot`` results at
+    ``train_cutoff`` and ``test_cutoff``. Requires ``train_cutoff + horizon <= test_cutoff``, which
+    guarantees exactly this: everything in the training set, features *and* labels, is computed
+    from events at or before ``test_cutoff``, so a model fitted on it could really have been
+    fitted at the test cutoff; and the test labels look only at ``(test_cutoff, test_cutoff +
+    horizon]``, which no training feature or label sees. The same user may appear in both sets
+    (with different snapshot dates): that is the deployment situation, not a leak. Both sets
+    have the same columns in the same order (event types fixed from the log at or before the
+    test cutoff, attribute categories from the whole ``users`` frame).
+
+    Other keyword arguments are passed to ``make_snapshot`` for both snapshots.
+    """
+    train_cutoff = _to_utc(train_cutoff, "train_cutoff")
+    test_cutoff = _to_utc(test_cutoff, "test_cutoff")
+    horizon_td = _positive_timedelta(horizon, "horizon")
+    if train_cutoff + horizon_td > test_cutoff:
+        raise ValueError(
+            f"train_cutoff + horizon = {train_cutoff + horizon_td} is after test_cutoff = "
+            f"{test_cutoff}: the training labels would look at events the test features also "
+            "use; move train_cutoff back or shorten the horizon"
+        )
+    if snapshot_kwargs.get("event_types") is None:
+        ev = _prepare_events(events, snapshot_kwargs.get("user_col", "user_id"),
+                             snapshot_kwargs.get("time_col", "timestamp"),
+                             snapshot_kwargs.get("event_col", "event"))
+        snapshot_kwargs["event_types"] = sorted(ev.loc[ev["timestamp"] <= test_cutoff,
+                                                       "event"].unique())
+    common = dict(horizon=horizon, lookback=lookback, **snapshot_kwargs)
+    train = make_snapshot(events, users, cutoff=train_cutoff, **common)
+    test = make_snapshot(events, users, cutoff=test_cutoff, **common)
+    return train, test
+
+
+# --- input checking ---------------------------------------------------------------------------
+
+def _prepare_events(events, user_col, time_col, event_col) -> pd.DataFrame:
+    """A copy with columns user, timestamp (UTC), event (str), sorted by user then time."""
+    if not isinstance(events, pd.DataFrame):
+        raise ValueError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+    missing = [c for c in (user_col, time_col, event_col) if c not in events.columns]
+    if missing:
+        raise ValueError(f"events has no column(s) {missing}; columns are {list(events.columns)}")
+    try:
+        ts = pd.to_datetime(events[time_col], utc=True)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"column {time_col!r} cannot be read as timestamps: {err}") from err
+    for name, bad in ((time_col, ts.isna()), (user_col, events[user_col].isna())):
+        if bad.any():
+            raise ValueError(f"column {name!r} has {int(bad.sum())} missing value(s), e.g. at "
+                             f"rows {list(events.index[bad][:5])}")
+    out = pd.DataFrame({"user": events[user_col].to_numpy(),
+                        "timestamp": ts.reset_index(drop=True),
+                        "event": events[event_col].astype(str).to_numpy()})
+    return out.sort_values(["user", "timestamp"], kind="stable", ignore_index=True)
+
+
+def _to_utc(value, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} cannot be read as a timestamp: {value!r}") from err
+    if pd.isna(ts):
+        raise ValueError(f"{name} is missing (NaT)")
+    return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+
+
+def _positive_timedelta(value, name: str) -> pd.Timedelta:
+    try:
+        td = pd.Timedelta(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} cannot be read as a duration (e.g. '28D'): {value!r}") from err
+    if pd.isna(td) or td <= pd.Timedelta(0):
+        raise ValueError(f"{name} must be a positive duration, got {value!r}")
+    return td
+
+
+def _check_windows(windows, lookback) -> tuple[int, ...]:
+    if windows is None:
+        kept = tuple(w for w in DEFAULT_WINDOWS if w * DAY <= lookback)
+        return kept or (int(lookback / DAY) or 1,)
+    windows = tuple(windows)
+    bad = [w for w in windows if not isinstance(w, int | np.integer) or w < 1]
+    if bad or not windows:
+        raise ValueError(f"windows must be positive integers (days), got {windows!r}")
+    too_long = [w for w in windows if w * DAY > lookback]
+    if too_long:
+        raise ValueError(f"windows {too_long} (days) are longer than lookback = {lookback}")
+    return tuple(int(w) for w in windows)
+
+
+def _check_users(users, user_col) -> pd.DataFrame:
+    if not isinstance(users, pd.DataFrame):
+        raise ValueError(f"users must be a pandas DataFrame, got {type(users).__name__}")
+    missing = [c for c in (user_col, "signup_time") if c not in users.columns]
+    if missing:
+        raise ValueError(f"users has no column(s) {missing}")
+    if users[user_col].duplicated().any():
+        raise ValueError(f"users has duplicated {user_col!r} values, e.g. "
+                         f"{list(users.loc[users[user_col].duplicated(), user_col][:5])}")
+    return users.set_index(user_col)
+
+
+# --- population and features ------------------------------------------------------------------
+
+def _population(past, users, cutoff, lookback, user_col):
+    """Sorted ids of users active in the lookback (and known, signed up by the cutoff)."""
+    active = pd.Index(past.loc[cutoff - past["timestamp"] < lookback, "user"].unique())
+    seen = pd.Index(past["user"].unique())
+    excluded = {}
+    if users is None:
+        excluded["no_activity_in_lookback"] = len(seen.difference(active))
+    else:
+        u = _check_users(users, user_col)
+        signup = pd.to_datetime(u["signup_time"], utc=True)
+        signed_up = u.index[signup <= cutoff]
+        unknown = active.difference(u.index)
+        late = active.intersection(u.index[~(signup <= cutoff)])
+        excluded["no_activity_in_lookback"] = len(signed_up.union(seen).difference(active))
+        excluded["signed_up_after_cutoff"] = len(late)
+        excluded["not_in_users"] = len(unknown)
+        if len(unknown):
+            warnings.warn(f"{len(unknown)} active user(s) are missing from users and were "
+                          f"excluded, e.g. {list(unknown[:5])}", stacklevel=3)
+        if len(late):
+            warnings.warn(f"{len(late)} active user(s) have a signup_time after the cutoff "
+                          f"(or none) and were excluded, e.g. {list(late[:5])}", stacklevel=3)
+        active = active.difference(unknown).difference(late)
+    return active.sort_values(), excluded
+
+
+def _column_order(windows) -> list[str]:
+    return (["recency_days"] + [f"{kind}_{w}d" for kind in ("visits", "events", "active_days")
+                                for w in windows]
+            + ["sessions", "session_length_mean_min", "session_length_median_min", "trend_7d",
+               "tenure_days", "gap_mean_days", "gap_std_days", "gap_max_days"])
+
+
+def _days_back(age: pd.Series) -> np.ndarray:
+    """Index k of the 24-hour day (cutoff - (k+1) days, cutoff - k days] holding each age."""
+    ns = age.to_numpy().astype("timedelta64[ns]").astype(np.int64)
+    return np.maximum(-(-ns // DAY.value) - 1, 0)  # ceil(age / day) - 1; age 0 is day 0
+
+
+def _counting_features(recent, cutoff, windows, visit_event) -> pd.DataFrame:
+    age = cutoff - recent["timestamp"]
+    day = _days_back(age)
+    is_visit = (recent["event"] == visit_event).to_numpy()
+    cols = {"recency_days": (age / DAY).groupby(recent["user"]).min()}
+    parts = {}
+    for w in windows:
+        inside = (day < w)
+        parts[f"visits_{w}d"] = is_visit & inside
+        parts[f"events_{w}d"] = inside
+    counts = pd.DataFrame(parts, index=recent.index).groupby(recent["user"]).sum()
+    first_of_day = ~pd.DataFrame({"u": recent["user"], "d": day}).duplicated().to_numpy()
+    for w in windows:
+        cols[f"visits_{w}d"] = counts[f"visits_{w}d"]
+        cols[f"events_{w}d"] = counts[f"events_{w}d"]
+    days = pd.DataFrame({f"active_days_{w}d": first_of_day & (day < w) for w in windows},
+                        index=recent.index).groupby(recent["user"]).sum()
+    cols.update({c: days[c] for c in days.columns})
+    last7 = pd.Series(is_visit & (day < 7), index=recent.index).groupby(recent["user"]).sum()
+    prev7 = pd.Series(is_visit & (day >= 7) & (day < 14), index=recent.index)
+    prev7 = prev7.groupby(recent["user"]).sum()
+    cols["trend_7d"] = np.log((last7 + 1.0) / (prev7 + 1.0))
+    return pd.DataFrame(cols)
+
+
+def _session_features(recent, gap) -> pd.DataFrame:
+    user, ts = recent["user"], recent["timestamp"]
+    new = (user != user.shift()) | (ts - ts.shift() > gap)
+    session = new.cumsum()
+    bounds = ts.groupby(session).agg(["min", "max"])
+    length = (bounds["max"] - bounds["min"]) / pd.Timedelta(minutes=1)
+    owner = user.groupby(session).first()
+    stats = length.groupby(owner).agg(["size", "mean", "median"])
+    return pd.DataFrame({"sessions": stats["size"], "session_length_mean_min": stats["mean"],
+                         "session_length_median_min": stats["median"]})
+
+
+def _gap_features(recent, visit_event, lookback) -> pd.DataFrame:
+    visits = recent[recent["event"] == visit_event]
+    same_user = visits["user"] == visits["user"].shift()
+    gaps = ((visits["timestamp"] - visits["timestamp"].shift()) / DAY)[same_user]
+    stats = gaps.groupby(visits.loc[same_user, "user"]).agg(["mean", "max"])
+    stats["std"] = gaps.groupby(visits.loc[same_user, "user"]).std(ddof=0)
+    users = recent["user"].unique()
+    stats = stats.reindex(users)
+    none_seen = stats["mean"].isna()
+    window_days = lookback / DAY
+    return pd.DataFrame({
+        "gap_mean_days": stats["mean"].where(~none_seen, window_days),
+        "gap_std_days": stats["std"].where(~none_seen, 0.0),
+        "gap_max_days": stats["max"].where(~none_seen, window_days),
+    })
+
+
+def _tenure(past, users, cutoff, user_col) -> pd.Series:
+    if users is None:
+        start = past.groupby("user")["timestamp"].min()
+    else:
+        u = users.set_index(user_col)
+        start = pd.to_datetime(u["signup_time"], utc=True)
+        start = start[start.index.isin(past["user"].unique())]
+    return ((cutoff - start) / DAY).rename("tenure_days")
+
+
+def _shares(recent, event_types) -> pd.DataFrame:
+    counts = pd.crosstab(recent["user"], recent["event"])
+    total = counts.sum(axis=1)
+    counts = counts.reindex(columns=list(event_types), fill_value=0)
+    shares = counts.div(total, axis=0)
+    shares.columns = [f"share_{e}" for e in shares.columns]
+    return shares
+
+
+def _one_hot(users, population, attributes, user_col) -> pd.DataFrame:
+    if users is None:
+        if attributes:
+            raise ValueError(f"attributes {list(attributes)} need a users frame")
+        return pd.DataFrame(index=population)
+    if attributes is None:
+        attributes = tuple(a for a in DEFAULT_ATTRIBUTES if a in users.columns)
+    latent = [a for a in attributes if str(a).startswith("true_")]
+    if latent:
+        raise ValueError(f"attributes {latent} are latent simulator columns (prefix 'true_') "
+                         "and must never be features")
+    missing = [a for a in attributes if a not in users.columns]
+    if missing:
+        raise ValueError(f"users has no attribute column(s) {missing}")
+    u = users.set_index(user_col).reindex(population)
+    cols = {}
+    for attr in attributes:
+        for value in sorted(users[attr].dropna().unique()):
+            cols[f"{attr}_{value}"] = (u[attr] == value).to_numpy(float)
+    return pd.DataFrame(cols, index=population)
