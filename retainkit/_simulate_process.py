@@ -1,0 +1,344 @@
+"""Vectorised internals of ``retainkit.simulate``: calendar, population, churn, events, oracle.
+
+Time inside the simulator is a float number of days since ``Simulation.start`` (a UTC
+midnight), so day ``d`` is the interval [d, d + 1) and hour ``j`` of the run is [j/24, (j+1)/24).
+The formulas are written out in the docstring of ``retainkit.simulate``; this module only
+implements them. Nothing here loops over users in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from retainkit._simulate_presets import CHANNELS, DEVICES, REGIONS
+
+DAY_NS = 86_400 * 10**9
+MINUTES_PER_DAY = 1440.0
+ORACLE_MARGIN_DAYS = 366  # the calendar runs this far past the end so the oracle can look ahead
+PUSH_LOOKBACK_DAYS = 2.0  # pushes older than this cannot matter at a cutoff (delay, session)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Global (shared by all users) time-varying factors, one entry per day or per hour."""
+
+    weekday: np.ndarray  # 0 = Monday, per day
+    weekday_factor: np.ndarray  # per day, mean 1 over a week
+    content_quality: np.ndarray  # per day, E = 1
+    hourly_factor: np.ndarray  # W(t) per hour of the run = weekday x hour-of-day x quality
+    push_times: np.ndarray  # days since start, sorted
+
+
+def make_calendar(params: dict[str, Any], start: pd.Timestamp, n_days: int, rng) -> Calendar:
+    day = np.arange(n_days)
+    weekday = (start.dayofweek + day) % 7
+    week = np.asarray(params["weekday_factors"], float)
+    week = week / week.mean()
+    hours = np.asarray(params["hourly_profile"], float)
+    hours = hours / hours.mean()
+    # Stationary AR(1) on the log scale, shifted so that E[quality] = 1.
+    phi, sd = float(params["quality_ar"]), float(params["quality_sd"])
+    innovation = rng.standard_normal(n_days)
+    log_q = np.empty(n_days)
+    log_q[0] = sd * innovation[0]
+    for d in range(1, n_days):  # a loop over calendar days, not users
+        log_q[d] = phi * log_q[d - 1] + sd * np.sqrt(1 - phi**2) * innovation[d]
+    quality = np.exp(log_q - sd**2 / 2)
+    hourly = ((week[weekday] * quality)[:, None] * hours[None, :]).ravel()
+    push_days = day[np.isin(weekday, np.asarray(params["push_weekdays"], int))]
+    push_hours = np.sort(np.asarray(params["push_hours"], float))
+    push_times = (push_days[:, None] + push_hours[None, :] / 24).ravel()
+    return Calendar(weekday, week[weekday], quality, hourly, push_times)
+
+
+def boredom(tenure_days, params):
+    """B(a) = floor + (1 - floor) exp(-a / timescale): 1 at sign-up, decaying to the floor."""
+    floor = float(params["boredom_floor"])
+    return floor + (1 - floor) * np.exp(-tenure_days / float(params["boredom_timescale_days"]))
+
+
+def _draw_levels(rng, mix: dict[str, float], levels: tuple[str, ...], n: int) -> np.ndarray:
+    weights = np.array([mix[level] for level in levels], float)
+    return rng.choice(len(levels), size=n, p=weights / weights.sum())
+
+
+def signup_day_weights(params: dict[str, Any], days: int) -> np.ndarray:
+    """Probability of each sign-up day: linear growth, then a lower late level."""
+    t = np.arange(days) + 0.5
+    main = float(params["acquisition_fraction"]) * days
+    growth = float(params["signup_growth"])
+    rate = np.where(
+        t < main, 1 + growth * t / main, float(params["late_signup_level"]) * (1 + growth)
+    )
+    return rate / rate.sum()
+
+
+def draw_population(params: dict[str, Any], n_users: int, days: int, rng) -> dict[str, np.ndarray]:
+    """Sign-up times, observable attributes and latent traits (arrays, users in sign-up order)."""
+    hours = np.asarray(params["hourly_profile"], float)
+    day = rng.choice(days, size=n_users, p=signup_day_weights(params, days))
+    hour = rng.choice(24, size=n_users, p=hours / hours.sum())
+    signup_ns = np.rint((day + (hour + rng.random(n_users)) / 24) * DAY_NS).astype(np.int64)
+    signup_ns.sort()
+    pop = {
+        "signup_ns": signup_ns,
+        "signup": signup_ns / DAY_NS,
+        "channel": _draw_levels(rng, params["channel_mix"], CHANNELS, n_users),
+        "device": _draw_levels(rng, params["device_mix"], DEVICES, n_users),
+        "region": _draw_levels(rng, params["region_mix"], REGIONS, n_users),
+        "interest": rng.standard_normal(n_users),
+        "attention": rng.standard_normal(n_users),
+        "sensitivity": rng.beta(*params["sensitivity_beta"], size=n_users),
+    }
+    opt_in = np.array([params["push_opt_in"][d] for d in DEVICES])[pop["device"]]
+    pop["push_enabled"] = rng.random(n_users) < opt_in
+    shape = float(params["rate_gamma_shape"])
+    pop["frailty"] = rng.gamma(shape, 1 / shape, size=n_users)
+    pop["base_rate"] = (
+        float(params["base_rate"])
+        * np.exp(params["rate_interest"] * pop["interest"] + params["rate_attention"] * pop["attention"])
+        * pop["frailty"]
+    )
+    pop["log_hazard_multiplier"] = hazard_intercept(params) + hazard_design(pop) @ (
+        hazard_coefficients(params).to_numpy()
+    )
+    pop["hazard_multiplier"] = np.exp(pop["log_hazard_multiplier"])
+    pop["session_log_median"] = (
+        np.log(float(params["session_median_minutes"]))
+        + float(params["session_attention"]) * pop["attention"]
+    )
+    pop["push_response"] = float(params["push_open_max"]) * pop["sensitivity"] * pop["push_enabled"]
+    return pop
+
+
+def hazard_coefficients(params: dict[str, Any]) -> pd.Series:
+    """True log-hazard coefficients, named like the columns of ``hazard_design``."""
+    coef = {
+        "true_interest": params["hazard_interest"],
+        "true_attention_budget": params["hazard_attention"],
+        "true_notification_sensitivity": params["hazard_sensitivity"],
+    }
+    coef |= {f"channel_{c}": params["hazard_channel"][c] - params["hazard_channel"]["organic"]
+             for c in CHANNELS[1:]}  # fmt: skip
+    coef |= {f"device_{d}": params["hazard_device"][d] - params["hazard_device"]["ios"]
+             for d in DEVICES[1:]}  # fmt: skip
+    return pd.Series(coef, dtype=float, name="log_hazard_coefficient")
+
+
+def hazard_intercept(params: dict[str, Any]) -> float:
+    """Log-hazard of the reference user (organic, ios) beyond the coefficients: usually 0."""
+    return float(params["hazard_channel"]["organic"] + params["hazard_device"]["ios"])
+
+
+def hazard_design(pop: dict[str, np.ndarray]) -> np.ndarray:
+    """Covariates of the log-hazard, in the order of ``hazard_coefficients`` (dummy-coded)."""
+    columns = [pop["interest"], pop["attention"], pop["sensitivity"]]
+    columns += [(pop["channel"] == i).astype(float) for i in range(1, len(CHANNELS))]
+    columns += [(pop["device"] == i).astype(float) for i in range(1, len(DEVICES))]
+    return np.column_stack(columns)
+
+
+def draw_churn_times(pop: dict[str, np.ndarray], params: dict[str, Any], rng) -> np.ndarray:
+    """T = s + scale * (E / m)^(1/shape), E ~ Exp(1): inverse of H(a) = m (a / scale)^shape."""
+    m = pop["hazard_multiplier"]
+    e = rng.standard_exponential(m.size)
+    return pop["signup"] + float(params["weibull_scale_days"]) * (e / m) ** (
+        1 / float(params["weibull_shape"])
+    )
+
+
+def event_names(params: dict[str, Any]) -> list[str]:
+    """Event codes: 0 = notification_open, 1 = session_start, 2.. = engagement events."""
+    return ["notification_open", "session_start", *params["event_mix"]]
+
+
+def prob_session_has_events(params: dict[str, Any]) -> float:
+    """P(K >= 1) for K ~ NegBin(shape r, mean mu): 1 - (r / (r + mu))^r."""
+    r, mu = float(params["events_dispersion"]), float(params["events_per_session"])
+    return 1 - (r / (r + mu)) ** r
+
+
+def simulate_events(
+    pop: dict[str, np.ndarray],
+    churn: np.ndarray,
+    cal: Calendar,
+    params: dict[str, Any],
+    t_end: float,
+    rng,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Events of the users in ``pop`` as (user index, ns since start, event code), sorted.
+
+    Visits while alive and before ``t_end``: the sign-up visit, organic visits (a Poisson
+    process drawn by thinning) and push opens (one Bernoulli trial per push). Each visit gets a
+    session of K engagement events spread over a log-normal session length; events at or after
+    min(churn, t_end) are dropped.
+    """
+    n = pop["signup"].size
+    s = pop["signup"]
+    stop = np.minimum(churn, t_end)
+    users = np.arange(n)
+
+    # Organic visits: candidates at the constant rate b * W_max, kept with prob W(t) B(a) / W_max.
+    w_max = cal.hourly_factor[: int(np.ceil(t_end * 24))].max()
+    n_cand = rng.poisson(pop["base_rate"] * w_max * (stop - s))
+    cand_user = np.repeat(users, n_cand)
+    cand_t = s[cand_user] + rng.random(cand_user.size) * (stop - s)[cand_user]
+    rate_ratio = cal.hourly_factor[(cand_t * 24).astype(np.int64)] / w_max
+    keep = rng.random(cand_user.size) < rate_ratio * boredom(cand_t - s[cand_user], params)
+    organic_user, organic_t = cand_user[keep], cand_t[keep]
+
+    # Push opens: every push sent after sign-up and before churn is opened with prob
+    # p = push_open_max * sensitivity * B(a) (0 without push opt-in), after an exponential delay.
+    push = cal.push_times
+    first = np.searchsorted(push, s, side="right")
+    n_push = np.where(pop["push_enabled"], np.maximum(np.searchsorted(push, stop) - first, 0), 0)
+    push_user = np.repeat(users, n_push)
+    offsets = np.arange(push_user.size) - np.repeat(np.cumsum(n_push) - n_push, n_push)
+    tau = push[first[push_user] + offsets]
+    p_open = pop["push_response"][push_user] * boredom(tau - s[push_user], params)
+    opened = rng.random(tau.size) < p_open
+    open_user = push_user[opened]
+    open_t = tau[opened] + rng.exponential(params["push_delay_minutes"] / MINUTES_PER_DAY,
+                                           size=open_user.size)  # fmt: skip
+
+    # Sessions: sign-up visit, organic visits, push-opened visits.
+    visit_user = np.concatenate([users, organic_user, open_user])
+    visit_t = np.concatenate([s, organic_t, open_t])
+    r, mu = float(params["events_dispersion"]), float(params["events_per_session"])
+    k = rng.negative_binomial(r, r / (r + mu), size=visit_user.size)
+    length = np.exp(pop["session_log_median"][visit_user]
+                    + params["session_sigma"] * rng.standard_normal(visit_user.size))  # fmt: skip
+    length /= MINUTES_PER_DAY
+    eng_visit = np.repeat(np.arange(visit_user.size), k)
+    position = rng.random(eng_visit.size)
+    position[(np.cumsum(k) - k)[k > 0]] = 1.0  # one event at the end: the session spans `length`
+    mix = np.array(list(params["event_mix"].values()), float)
+    eng_code = 2 + np.minimum(
+        np.searchsorted(np.cumsum(mix / mix.sum()), rng.random(eng_visit.size), side="right"),
+        mix.size - 1,
+    )
+
+    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
+    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + position * length[eng_visit]])
+    ev_code = np.concatenate([
+        np.ones(visit_user.size, np.int64),
+        np.zeros(open_user.size, np.int64),
+        eng_code,
+    ])
+    ev_ns = np.rint(ev_t * DAY_NS).astype(np.int64)
+    ev_ns[: n] = pop["signup_ns"]  # the sign-up visit sits exactly on signup_time
+    limit_ns = np.rint(np.minimum(churn, t_end) * DAY_NS).astype(np.int64)
+    alive = ev_ns < limit_ns[ev_user]
+    ev_user, ev_ns, ev_code = ev_user[alive], ev_ns[alive], ev_code[alive]
+    # Sort by user, then time; at equal times notification_open (0) precedes session_start (1).
+    order = np.lexsort((np.minimum(ev_code, 2), ev_ns, ev_user))
+    return ev_user[order], ev_ns[order], ev_code[order]
+
+
+# --------------------------------------------------------------------------------------------
+# Oracle: P(no event in (c, c + h] | latent state, alive at c)
+# --------------------------------------------------------------------------------------------
+
+
+def _lognormal_sf(x_minutes, log_median, sigma):
+    with np.errstate(divide="ignore"):
+        return ndtr(-(np.log(x_minutes) - log_median) / sigma)
+
+
+def _lognormal_mean_min(x_minutes, log_median, sigma):
+    """E[min(L, x)] for log L ~ N(log_median, sigma^2)."""
+    with np.errstate(divide="ignore"):
+        z = (np.log(x_minutes) - log_median) / sigma
+    partial = np.exp(log_median + sigma**2 / 2) * ndtr(z - sigma)
+    return partial + x_minutes * ndtr(-z)
+
+
+def oracle_grid(cal: Calendar, c: float, h: float, n_sub: int):
+    """Nodes c = u_0 < ... < u_n = c + h: hour boundaries, each hour cut in ``n_sub`` pieces."""
+    inner = np.arange(np.floor(c * 24) + 1, np.ceil((c + h) * 24)) / 24
+    edges = np.concatenate([[c], inner[(inner > c) & (inner < c + h)], [c + h]])
+    steps = np.arange(n_sub) / n_sub
+    nodes = np.append((edges[:-1, None] + np.diff(edges)[:, None] * steps).ravel(), c + h)
+    piece_hour = np.floor((nodes[:-1] + nodes[1:]) / 2 * 24).astype(np.int64)
+    return nodes, cal.hourly_factor[piece_hour]
+
+
+def _log_spill(pop, params, cal, c, sl):
+    """log P(no event after c from a session that started at or before c), alive user.
+
+    Approximations (stated in the public docstring): the organic visit rate is taken as
+    constant over the last session length before c, and a churn that would cut such a session
+    short is ignored. Push-opened and sign-up sessions are handled exactly.
+    """
+    s = pop["signup"][sl]
+    tenure_min = (c - s) * MINUTES_PER_DAY
+    mu_l, sigma = pop["session_log_median"][sl], float(params["session_sigma"])
+    p_events = prob_session_has_events(params)
+    out = np.log1p(-p_events * _lognormal_sf(tenure_min, mu_l, sigma))  # sign-up session
+    w_before = cal.hourly_factor[int(np.ceil(c * 24)) - 1]
+    rate = pop["base_rate"][sl] * w_before * boredom(c - s, params)
+    out -= rate * p_events * _lognormal_mean_min(tenure_min, mu_l, sigma) / MINUTES_PER_DAY
+    delay = float(params["push_delay_minutes"])
+    push = cal.push_times
+    for tau in push[(push <= c) & (push > c - PUSH_LOOKBACK_DAYS)]:
+        gap = (c - tau) * MINUTES_PER_DAY  # minutes between the push and the cutoff
+        d = np.linspace(0.0, gap, 257)  # opening delay; session must outlast gap - d
+        dens = np.exp(-d / delay) / delay
+        spill = np.trapezoid(dens[None, :] * _lognormal_sf(gap - d[None, :], mu_l[:, None], sigma),
+                             d, axis=1) if gap > 0 else np.zeros(s.size)  # fmt: skip
+        p_open = pop["push_response"][sl] * boredom(tau - s, params) * (tau > s)
+        out += np.log1p(-p_open * p_events * spill)
+    return out
+
+
+def oracle_no_activity(
+    pop: dict[str, np.ndarray],
+    params: dict[str, Any],
+    cal: Calendar,
+    c: float,
+    h: float,
+    *,
+    n_sub: int = 4,
+    chunk: int = 1024,
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(no event in (c, c + h]) for every user of ``pop`` assumed alive at ``c``, and a bound.
+
+    With S_c(u) = P(T > u | T > c) and Q(u) = P(no event in (c, u] | alive through u),
+    P = S_c(c+h) Q(c+h) + integral of Q dF_c over (c, c+h]. Q is exact at the grid nodes
+    (closed-form integral of the visit rate on each piece, exact push terms), and the integral
+    is taken by the trapezoid rule; because S_c and Q are both non-increasing, the exact value
+    lies within +- bound = 1/2 sum (S_{k-1} - S_k)(Q_{k-1} - Q_k) of the returned value.
+    """
+    nodes, w_piece = oracle_grid(cal, c, h, n_sub)
+    shape, scale = float(params["weibull_shape"]), float(params["weibull_scale_days"])
+    floor, timescale = float(params["boredom_floor"]), float(params["boredom_timescale_days"])
+    delay_days = float(params["push_delay_minutes"]) / MINUTES_PER_DAY
+    push = cal.push_times
+    pushes = push[(push > c - PUSH_LOOKBACK_DAYS) & (push <= c + h)]
+    p_out, bound_out = np.empty(pop["signup"].size), np.empty(pop["signup"].size)
+    for begin in range(0, pop["signup"].size, chunk):  # memory: users x nodes per block
+        sl = slice(begin, begin + chunk)
+        s = pop["signup"][sl]
+        tenure = nodes[None, :] - s[:, None]
+        decay = np.exp(-tenure / timescale)
+        piece = floor * np.diff(nodes)[None, :] + (1 - floor) * timescale * (decay[:, :-1] - decay[:, 1:])
+        log_q = np.zeros_like(tenure)
+        log_q[:, 1:] = -np.cumsum(pop["base_rate"][sl, None] * w_piece[None, :] * piece, axis=1)
+        for tau in pushes:
+            p_open = pop["push_response"][sl] * boredom(tau - s, params) * (tau > s)
+            cdf = -np.expm1(-np.clip(nodes - tau, 0, None) / delay_days)
+            cdf_c = -np.expm1(-max(c - tau, 0.0) / delay_days)
+            log_q += np.log1p(-p_open[:, None] * (cdf - cdf_c)[None, :])
+        log_q += _log_spill(pop, params, cal, c, sl)[:, None]
+        q = np.exp(log_q)
+        cum_h = (tenure / scale) ** shape
+        surv = np.exp(-pop["hazard_multiplier"][sl, None] * (cum_h - cum_h[:, :1]))
+        d_surv = surv[:, :-1] - surv[:, 1:]
+        p_out[sl] = (d_surv * (q[:, :-1] + q[:, 1:]) / 2).sum(axis=1) + surv[:, -1] * q[:, -1]
+        bound_out[sl] = (d_surv * (q[:, :-1] - q[:, 1:])).sum(axis=1) / 2
+    return np.clip(p_out, 0.0, 1.0), bound_out
