@@ -93,9 +93,42 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 # file -> (rows, sha256). Written by `python tools/make_data.py`; do not edit by hand.
 # BEGIN FILE TABLE
 FILES: dict[str, tuple[int, str]] = {
-    "cdnow_master.txt.gz": (69659, "884b058aeccf26b50e333e4557acb33ba2c993b35196cfdc87a2cc42290cffad"),
-    "cdnow_sample.txt.gz": (6919, "09dc7243e166bf993d7beadd9a2eff260486baf61304fe3f8778f5c31d70f63c"),
-    "sbg_paper.csv": (8, "50e5db50f324fbb78125b51dfa5bffe0028efe22a0c5a875609fc91dfd095068"),
+    "app_game_events.parquet": (
+        181077,
+        "bec43cd69deef0e57c05cf6936bb1444fb437f267645fb5c61eda0709d16e5d7",
+    ),
+    "app_game_users.parquet": (
+        4000,
+        "ff18d5d2d9bb910b751deb52a38e92bf553754840ee06ea6cc317d9cfc6cecde",
+    ),
+    "app_shop_events.parquet": (
+        75090,
+        "e82a4da760f9c35dc6865b0f65a53cdb79f5e4fe75db2afd2a11de9e0973c81b",
+    ),
+    "app_shop_users.parquet": (
+        4000,
+        "1ded4c143fd237eb154062c76d7f2b82402f96576da6c85535d71d8a2d43675b",
+    ),
+    "app_social_events.parquet": (
+        716562,
+        "694014ecfe1888c6f3fd0b326adaae5ff6770dfaf5b6f5159d3759355af3b758",
+    ),
+    "app_social_users.parquet": (
+        4000,
+        "50c751b3b64bf48492b53fe79f5e5c61e6ca497c281805f5bfcf689ea9b65d1b",
+    ),
+    "cdnow_master.txt.gz": (
+        69659,
+        "884b058aeccf26b50e333e4557acb33ba2c993b35196cfdc87a2cc42290cffad",
+    ),
+    "cdnow_sample.txt.gz": (
+        6919,
+        "09dc7243e166bf993d7beadd9a2eff260486baf61304fe3f8778f5c31d70f63c",
+    ),
+    "sbg_paper.csv": (
+        8,
+        "50e5db50f324fbb78125b51dfa5bffe0028efe22a0c5a875609fc91dfd095068",
+    ),
 }
 # END FILE TABLE
 
@@ -198,7 +231,8 @@ def load_cdnow(kind: str = "master", *, verify: bool = True) -> pd.DataFrame:
     ``amount`` (float64, US dollars). ``kind="sample"`` adds ``sample_id`` (1..2357, the id
     used in the sample file and in lifetimes' CDNOW summaries), so the same customer has the
     same ``customer_id`` in both tables. Several purchases on one day are separate rows, as
-    in the original files. Rows keep the file order (by customer, then date).
+    in the original files. Rows keep the file order: by the file's own customer id
+    (``customer_id`` in master, ``sample_id`` in sample), then date.
     """
     _check_choice(kind, "kind", ("master", "sample"))
     path = _path(f"cdnow_{kind}", verify=verify)

@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 from retainkit import datasets as ds  # noqa: E402
 
 DATASETS_PY = REPO / "retainkit" / "datasets.py"
+CARD_MARKERS = ("<!-- BEGIN FILE TABLE (tools/make_data.py) -->", "<!-- END FILE TABLE -->")
 
 # Fader & Hardie (2007), "How to project customer retention", J. Interactive Marketing 21(1):
 # customers (of 1000 acquired in year 0) still active at the start of years 0..7.
@@ -133,16 +134,36 @@ def file_table(folder: Path) -> dict[str, tuple[int, str]]:
             os.environ[ds.ENV_VAR] = previous
 
 
-def update_table(table: dict[str, tuple[int, str]]) -> None:
-    """Rewrite the block between the BEGIN/END FILE TABLE markers of retainkit/datasets.py."""
-    lines = [f'    "{f}": ({rows}, "{sha}"),' for f, (rows, sha) in sorted(table.items())]
-    block = "FILES: dict[str, tuple[int, str]] = {\n" + "\n".join(lines) + "\n}\n"
-    source = DATASETS_PY.read_text()
-    pattern = re.compile(r"(# BEGIN FILE TABLE\n).*?(# END FILE TABLE)", re.DOTALL)
-    new, count = pattern.subn(lambda m: m.group(1) + block + m.group(2), source)
+def replace_block(path: Path, begin: str, end: str, block: str) -> None:
+    """Replace the text between the lines ``begin`` and ``end`` of a file."""
+    pattern = re.compile(f"({re.escape(begin)}\n).*?({re.escape(end)})", re.DOTALL)
+    new, count = pattern.subn(lambda m: m.group(1) + block + m.group(2), path.read_text())
     if count != 1:
-        sys.exit(f"{DATASETS_PY}: FILE TABLE markers not found")
-    DATASETS_PY.write_text(new)
+        sys.exit(f"{path}: markers {begin!r} ... {end!r} not found")
+    path.write_text(new)
+
+
+def module_block(table: dict[str, tuple[int, str]]) -> str:
+    """The FILES dict of retainkit/datasets.py, laid out so that `ruff format` keeps it."""
+    entries = [
+        f'    "{f}": (\n        {n},\n        "{sha}",\n    ),\n'
+        for f, (n, sha) in sorted(table.items())
+    ]
+    return "FILES: dict[str, tuple[int, str]] = {\n" + "".join(entries) + "}\n"
+
+
+def card_block(table: dict[str, tuple[int, str]], folder: Path) -> str:
+    """The file table of datasets/README.md: rows, bytes and sha256 of every file."""
+    lines = ["| file | rows | bytes | sha256 |", "|---|---:|---:|---|"]
+    for file, (rows, sha) in sorted(table.items()):
+        lines.append(f"| `{file}` | {rows:,} | {(folder / file).stat().st_size:,} | `{sha}` |")
+    return "\n".join(lines) + "\n"
+
+
+def update_tables(table: dict[str, tuple[int, str]], folder: Path) -> None:
+    """Write the (rows, sha256) table into retainkit/datasets.py and the data card."""
+    replace_block(DATASETS_PY, "# BEGIN FILE TABLE", "# END FILE TABLE", module_block(table))
+    replace_block(folder / "README.md", *CARD_MARKERS, card_block(table, folder))
 
 
 def compare(fresh_dir: Path, committed_dir: Path, files: list[str]) -> list[str]:
@@ -160,8 +181,15 @@ def compare(fresh_dir: Path, committed_dir: Path, files: list[str]) -> list[str]
     return problems
 
 
+def card_table_text(folder: Path) -> str:
+    """The text between the file-table markers of the data card."""
+    text = (folder / "README.md").read_text()
+    begin, end = CARD_MARKERS
+    return text.split(begin + "\n", 1)[1].split(end, 1)[0]
+
+
 def check_table(folder: Path) -> list[str]:
-    """Compare the committed files with the (rows, sha256) table of retainkit/datasets.py."""
+    """Compare the files with the (rows, sha256) tables of retainkit/datasets.py and the card."""
     actual = file_table(folder)
     problems = [f"{file}: missing" for file in ds.FILES if file not in actual]
     problems += [
@@ -169,6 +197,8 @@ def check_table(folder: Path) -> list[str]:
         for file, got in actual.items()
         if ds.FILES.get(file) != got
     ]
+    if card_table_text(folder) != card_block(actual, folder):
+        problems.append(f"{folder / 'README.md'}: the file table is out of date")
     return problems
 
 
@@ -189,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         write_generated(folder)
     table = file_table(folder)
-    update_table(table)
+    update_tables(table, folder)
     for file, (rows, sha) in sorted(table.items()):
         size = (folder / file).stat().st_size
         print(f"{file:28s} {rows:>9,d} rows {size / 1e6:7.2f} MB  sha256 {sha}")
