@@ -98,7 +98,9 @@ def validate_events(
     (``datetime64[ns, UTC]``) and ``event`` first, then your other columns in their
     original order. Timestamps are parsed as follows: tz-aware values are converted to UTC;
     **tz-naive values are taken to be UTC already**; strings are parsed (ISO 8601 first,
-    then any format pandas understands). Event names become ``str`` (a categorical column
+    then any format pandas understands, month first when ambiguous: ``01/02/2024`` is
+    2 January), and a string counts as tz-aware when its clock time ends in ``Z``, a UTC
+    offset (``+01:00``) or ``UTC``/``GMT``. Event names become ``str`` (a categorical column
     stays categorical). Rows are sorted by user, then time (a stable sort, so simultaneous
     events keep their input order), and the index is reset to ``0..n-1``. The input frame
     is never modified.
