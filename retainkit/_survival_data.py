@@ -82,13 +82,16 @@ def durations_from_events(
     try:
         gap = pd.Timedelta(inactivity)
     except (ValueError, TypeError):
-        raise ValueError(f"inactivity must be a duration such as '28D', got {inactivity!r}") from None
+        raise ValueError(
+            f"inactivity must be a duration such as '28D', got {inactivity!r}"
+        ) from None
     if pd.isna(gap) or gap <= pd.Timedelta(0):
         raise ValueError(f"inactivity must be a positive duration, got {inactivity!r}")
     as_of = times.max() if as_of is None else _utc(as_of, "as_of")
 
-    log = pd.DataFrame({user_col: events[user_col].to_numpy(),
-                        "time": times.reset_index(drop=True)})
+    log = pd.DataFrame(
+        {user_col: events[user_col].to_numpy(), "time": times.reset_index(drop=True)}
+    )
     known = log["time"] <= as_of
     if not known.all():
         warnings.warn(
@@ -97,7 +100,7 @@ def durations_from_events(
         )
     if not known.any():
         raise ValueError(f"events has no event at or before as_of={as_of}")
-    seen = log[known].groupby(user_col)["time"]
+    seen = log[known].groupby(user_col, observed=True)["time"]
     table = pd.DataFrame({"start": seen.min(), "last_seen": seen.max()})
     table.index.name = user_col
     table["observed"] = table["last_seen"] + gap <= as_of

@@ -61,8 +61,9 @@ def logrank_test(durations_a, observed_a, durations_b, observed_b) -> LogRankRes
     def at_risk_and_churns(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         at_risk = len(t) - np.searchsorted(np.sort(t), times, side="left")
         churn_times = np.sort(t[e])
-        churns = (np.searchsorted(churn_times, times, side="right")
-                  - np.searchsorted(churn_times, times, side="left"))
+        churns = np.searchsorted(churn_times, times, side="right") - np.searchsorted(
+            churn_times, times, side="left"
+        )
         return at_risk.astype(float), churns.astype(float)
 
     n_a, d_a = at_risk_and_churns(t_a, e_a)

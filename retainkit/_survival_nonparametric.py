@@ -40,8 +40,10 @@ def event_table(durations, observed) -> pd.DataFrame:
         index=pd.Index(times, name="time"),
     )
     if times[0] > 0:  # every curve starts at time 0 with the whole group at risk
-        start = pd.DataFrame({"at_risk": [len(t)], "observed": [0], "censored": [0]},
-                             index=pd.Index([0.0], name="time"))
+        start = pd.DataFrame(
+            {"at_risk": [len(t)], "observed": [0], "censored": [0]},
+            index=pd.Index([0.0], name="time"),
+        )
         table = pd.concat([start, table])
     return table.astype("int64")
 
@@ -137,8 +139,9 @@ def median_survival(km_table: pd.DataFrame) -> MedianSurvival:
         below = np.flatnonzero(curve.to_numpy() <= 0.5)
         return float(times[below[0]]) if len(below) else float("inf")
 
-    return MedianSurvival(*(first_time_at_or_below_half(km_table[c])
-                            for c in ("survival", "ci_lower", "ci_upper")))
+    return MedianSurvival(
+        *(first_time_at_or_below_half(km_table[c]) for c in ("survival", "ci_lower", "ci_upper"))
+    )
 
 
 def _nelson_aalen_steps(n: np.ndarray, d: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray]:
@@ -148,8 +151,9 @@ def _nelson_aalen_steps(n: np.ndarray, d: np.ndarray, ties: str) -> tuple[np.nda
     # "smooth": d tied churns at risk set n count as d churns one after the other, adding
     # 1/n + 1/(n-1) + ... + 1/(n-d+1) (Aalen, Borgan & Gjessing 2008, p. 84).
     k = np.arange(1, int(n.max()) + 1, dtype=float)
-    harmonic, harmonic_sq = np.concatenate(([0.0], np.cumsum(1 / k))), np.concatenate(
-        ([0.0], np.cumsum(1 / k**2))
+    harmonic, harmonic_sq = (
+        np.concatenate(([0.0], np.cumsum(1 / k))),
+        np.concatenate(([0.0], np.cumsum(1 / k**2))),
     )
     n_int, after = n.astype(int), (n - d).astype(int)
     return harmonic[n_int] - harmonic[after], harmonic_sq[n_int] - harmonic_sq[after]

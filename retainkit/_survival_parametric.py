@@ -119,7 +119,9 @@ def fit_exponential(durations, observed, *, conf_level: float = 0.95) -> Exponen
     t, e = as_survival_data(durations, observed)
     events, exposure = int(e.sum()), float(t.sum())
     if events == 0:
-        raise ValueError("fit_exponential needs at least one observed churn (observed is all False)")
+        raise ValueError(
+            "fit_exponential needs at least one observed churn (observed is all False)"
+        )
     if exposure <= 0:
         raise ValueError("fit_exponential needs a positive total exposure (all durations are 0)")
     rate = events / exposure
@@ -136,7 +138,7 @@ def fit_exponential(durations, observed, *, conf_level: float = 0.95) -> Exponen
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: holds an array
 class WeibullFit(_LifetimeModel):
     """Weibull model fitted by :func:`fit_weibull` (lifelines' λ = ``scale``, ρ = ``shape``)."""
 
@@ -221,7 +223,9 @@ def fit_weibull(durations, observed) -> WeibullFit:
     if events == 0:
         raise ValueError("fit_weibull needs at least one observed churn (observed is all False)")
     if np.ptp(t) == 0:
-        raise ValueError("fit_weibull needs at least two distinct durations (the shape is unbounded)")
+        raise ValueError(
+            "fit_weibull needs at least two distinct durations (the shape is unbounded)"
+        )
     log_t = np.log(t)
     low, high = 1e-3, 10.0
     while _weibull_score_shape(high, log_t, e) > 0 and high < 1e4:
@@ -229,11 +233,16 @@ def fit_weibull(durations, observed) -> WeibullFit:
     if _weibull_score_shape(high, log_t, e) > 0 or _weibull_score_shape(low, log_t, e) < 0:
         raise ValueError("fit_weibull: no maximum found for the shape in [0.001, 10000]")
     shape = optimize.brentq(_weibull_score_shape, low, high, args=(log_t, e), xtol=1e-13)
-    scale = float(np.exp(log_t.max()) * (np.exp(shape * (log_t - log_t.max())).sum() / events)
-                  ** (1 / shape))
+    scale = float(
+        np.exp(log_t.max()) * (np.exp(shape * (log_t - log_t.max())).sum() / events) ** (1 / shape)
+    )
     u = (t / scale) ** shape
-    log_likelihood = (events * np.log(shape) - events * shape * np.log(scale)
-                      + (shape - 1) * log_t[e].sum() - u.sum())
+    log_likelihood = (
+        events * np.log(shape)
+        - events * shape * np.log(scale)
+        + (shape - 1) * log_t[e].sum()
+        - u.sum()
+    )
     covariance = np.linalg.inv(_weibull_information(scale, shape, t, e))
     return WeibullFit(
         scale=scale,

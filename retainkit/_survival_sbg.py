@@ -41,7 +41,7 @@ def _churn_probability(t: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     return np.exp(betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: holds an array
 class SBGFit:
     """sBG model fitted by :func:`fit_sbg`; periods are those of the input counts."""
 
@@ -116,8 +116,10 @@ def _check_alive(alive_counts) -> np.ndarray:
 def _sbg_log_likelihood(alpha: float, beta: float, alive: np.ndarray) -> float:
     periods = np.arange(1, len(alive))
     lost = alive[:-1] - alive[1:]
-    return float(lost @ np.log(_churn_probability(periods, alpha, beta))
-                 + alive[-1] * np.log(sbg_survival(len(alive) - 1, alpha, beta)))
+    return float(
+        lost @ np.log(_churn_probability(periods, alpha, beta))
+        + alive[-1] * np.log(sbg_survival(len(alive) - 1, alpha, beta))
+    )
 
 
 def fit_sbg(alive_counts) -> SBGFit:

@@ -57,20 +57,45 @@ def _draw_at_risk_row(ax, km_table: pd.DataFrame, ticks, label: str, color) -> N
     y = _FIRST_ROW_Y + _ROW_STEP * len(rows)
     blended = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
     # the row label sits left of the axis, clear of a count centred at t = 0
-    left_of_axis = ax.transAxes + mtransforms.ScaledTranslation(-24 / 72, 0, ax.figure.dpi_scale_trans)
-    ax.text(0, y, label, transform=left_of_axis, ha="right", va="center",
-            color=color, fontsize="small", gid=_AT_RISK_GID, clip_on=False)
+    left_of_axis = ax.transAxes + mtransforms.ScaledTranslation(
+        -24 / 72, 0, ax.figure.dpi_scale_trans
+    )
+    ax.text(
+        0,
+        y,
+        label,
+        transform=left_of_axis,
+        ha="right",
+        va="center",
+        color=color,
+        fontsize="small",
+        gid=_AT_RISK_GID,
+        clip_on=False,
+    )
     for tick, count in zip(ticks, at_risk_counts(km_table, ticks), strict=True):
-        ax.text(tick, y, f"{count:d}", transform=blended, ha="center", va="center",
-                color=color, fontsize="small", gid=_AT_RISK_GID, clip_on=False)
+        ax.text(
+            tick,
+            y,
+            f"{count:d}",
+            transform=blended,
+            ha="center",
+            va="center",
+            color=color,
+            fontsize="small",
+            gid=_AT_RISK_GID,
+            clip_on=False,
+        )
 
 
 def _at_risk_ticks(ax, km_table: pd.DataFrame, at_risk_ticks) -> np.ndarray:
     """Explicit ticks, else those of a table already under this axis, else nice round ones."""
     if at_risk_ticks is not None:
         return np.asarray(at_risk_ticks, dtype=float)
-    existing = [t.get_position()[0] for t in ax.texts
-                if t.get_gid() == _AT_RISK_GID and t.get_ha() == "center"]
+    existing = [
+        t.get_position()[0]
+        for t in ax.texts
+        if t.get_gid() == _AT_RISK_GID and t.get_ha() == "center"
+    ]
     if existing:
         return np.unique(existing)
     ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(0, km_table.index.max())
@@ -107,8 +132,15 @@ def plot_km(
     times = table.index.to_numpy(float)
     (line,) = ax.step(times, table["survival"], where="post", label=label, color=color)
     if ci:
-        ax.fill_between(times, table["ci_lower"], table["ci_upper"], step="post",
-                        color=line.get_color(), alpha=0.2, linewidth=0)
+        ax.fill_between(
+            times,
+            table["ci_lower"],
+            table["ci_upper"],
+            step="post",
+            color=line.get_color(),
+            alpha=0.2,
+            linewidth=0,
+        )
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     _label_axes(ax, "Kaplan-Meier survival curve", TIME_LABEL, "Share still active, S(t)")
@@ -156,14 +188,23 @@ def plot_cumulative_hazard(
         grid = _model_times(ax, times)
         ax.plot(grid, data.cumulative_hazard(grid), label=label, color=color)
     else:
-        table = _table_or_estimate(data, observed, "cumulative_hazard", nelson_aalen,
-                                   conf_level=conf_level)
+        table = _table_or_estimate(
+            data, observed, "cumulative_hazard", nelson_aalen, conf_level=conf_level
+        )
         times_ = table.index.to_numpy(float)
-        (line,) = ax.step(times_, table["cumulative_hazard"], where="post", label=label,
-                          color=color)
+        (line,) = ax.step(
+            times_, table["cumulative_hazard"], where="post", label=label, color=color
+        )
         if ci:
-            ax.fill_between(times_, table["ci_lower"], table["ci_upper"], step="post",
-                            color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(
+                times_,
+                table["ci_lower"],
+                table["ci_upper"],
+                step="post",
+                color=line.get_color(),
+                alpha=0.2,
+                linewidth=0,
+            )
     ax.set_xlim(left=0)
     _label_axes(ax, "Cumulative hazard", TIME_LABEL, "Cumulative hazard H(t)")
     if label is not None:
@@ -204,13 +245,26 @@ def plot_hazard(
     else:
         if not (isinstance(data, pd.DataFrame) and "hazard" in data.columns) and bandwidth is None:
             raise ValueError("pass bandwidth= (days) to smooth the hazard of raw durations")
-        table = _table_or_estimate(data, observed, "hazard", smoothed_hazard,
-                                   bandwidth=bandwidth, times=times, conf_level=conf_level)
+        table = _table_or_estimate(
+            data,
+            observed,
+            "hazard",
+            smoothed_hazard,
+            bandwidth=bandwidth,
+            times=times,
+            conf_level=conf_level,
+        )
         grid = table.index.to_numpy(float)
         (line,) = ax.plot(grid, table["hazard"], label=label, color=color)
         if ci:
-            ax.fill_between(grid, table["ci_lower"], table["ci_upper"],
-                            color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(
+                grid,
+                table["ci_lower"],
+                table["ci_upper"],
+                color=line.get_color(),
+                alpha=0.2,
+                linewidth=0,
+            )
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     _label_axes(ax, "Hazard h(t) = f(t) / S(t)", TIME_LABEL, "Hazard (churns per user-day)")
