@@ -1,0 +1,187 @@
+"""Figures for SHAP explanations of the churn model (notebook 07).
+
+Thin wrappers over shap's own plots (beeswarm, bar, waterfall, scatter) that draw on
+``ax`` (a new figure when None), give every figure a title and axis labels that name
+the explanation's scale (probability or log-odds, from ``explanation.output_names`` as
+set by :func:`retainkit.explain.explain`), and return the axis instead of showing it.
+``plot_explainer_agreement`` compares the feature rankings of several explainers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import shap
+
+from retainkit.explain import _check_choice, importance_by_method
+from retainkit.plotting._base import PALETTE, decorate
+
+_SCALES = {  # explanation.output_names -> what the model output is
+    "probability": "predicted churn probability",
+    "logit": "predicted log-odds of churn",
+}
+AGREEMENT_KINDS = ("rank", "share")
+
+
+def plot_shap_beeswarm(explanation: shap.Explanation, *, max_display: int = 10, title=None,
+                       ax=None):
+    """One dot per user and feature: SHAP value (x) coloured by the feature's value.
+
+    Introduced in notebook 07. Features are ordered by mean |SHAP value|, largest on top;
+    beyond ``max_display`` the rest are summed into one row. Red dots are high feature
+    values, blue low ones: red dots right of zero mean "higher values raise predicted risk".
+    """
+    ax = _axis(ax)
+    with _interactive_kept():
+        shap.plots.beeswarm(explanation, max_display=max_display, ax=ax, show=False,
+                            plot_size=None)
+    return decorate(ax, title=title or "What drives predicted churn (each dot is a user)",
+                    xlabel=_shap_label(explanation), legend=False)
+
+
+def plot_shap_bar(explanation: shap.Explanation, *, max_display: int = 10, title=None, ax=None):
+    """Global importance: mean |SHAP value| per feature, largest on top.
+
+    Introduced in notebook 07. Given a single user's explanation (one row), the bars are that
+    user's signed SHAP values instead.
+    """
+    ax = _axis(ax)
+    with _interactive_kept():
+        shap.plots.bar(explanation, max_display=max_display, ax=ax, show=False)
+    label = _shap_label(explanation)
+    if np.ndim(explanation.values) == 2:
+        label = "mean |SHAP value| (" + label.split("(", 1)[1]
+    return decorate(ax, title=title or "Global feature importance", xlabel=label, legend=False)
+
+
+def plot_shap_waterfall(explanation: shap.Explanation, row: int | None = None, *, user=None,
+                        max_display: int = 10, title=None, ax=None):
+    """How one user's prediction is built from the average prediction, feature by feature.
+
+    Introduced in notebook 07. Pick the user by position (``row``) or by label (``user``, a
+    value of the index of the ``X`` that was explained); a one-row explanation needs
+    neither. The bottom tick is E[f(X)], the base value (the average prediction over the
+    background); each bar adds one feature's SHAP value; the top tick is f(x), this user's
+    prediction. shap sizes the figure to the number of features; the size of a figure you
+    pass in through ``ax`` is restored afterwards.
+    """
+    single, name = _select_row(explanation, row, user)
+    caller_axis = ax is not None
+    if ax is None:
+        _, ax = plt.subplots()
+    fig = ax.figure
+    size = fig.get_size_inches().copy()
+    plt.sca(ax)
+    with _interactive_kept():
+        shap.plots.waterfall(single, max_display=max_display, show=False)
+    if caller_axis:
+        fig.set_size_inches(size)
+    prediction = float(single.base_values + np.sum(single.values))
+    heading = f"user {name}: " if name is not None else ""
+    default = f"Why {heading}prediction {prediction:.3g} vs average {float(single.base_values):.3g}"
+    ax.set_title(title or default, pad=28)  # room for shap's E[f(X)] and f(x) labels on top
+    # labelpad clears shap's E[f(X)] tick label, drawn under the axis by a twin axis
+    ax.set_xlabel(_SCALES.get(explanation.output_names, "model output"), labelpad=16)
+    return ax
+
+
+def plot_shap_dependence(explanation: shap.Explanation, feature: str, *, color=None, title=None,
+                         ax=None):
+    """SHAP value of one feature against its value: the shape of its effect in the model.
+
+    Introduced in notebook 07. ``color=None`` draws every user in one colour;
+    ``color="auto"`` lets shap colour by the feature that seems to interact most with this
+    one; ``color="<feature name>"`` colours by that feature. The grey histogram at the
+    bottom shows where the data are: far from them the model extrapolates.
+    """
+    names = [str(n) for n in explanation.feature_names]
+    for argument, value in (("feature", feature), ("color", color)):
+        if value not in (None, "auto") and value not in names:
+            raise ValueError(f"{argument} must be one of the features {names}, got {value!r}")
+    if color is None:
+        colour = PALETTE[0]
+    elif color == "auto":
+        colour = explanation
+    else:
+        colour = explanation[:, color]
+    ax = _axis(ax)
+    with _interactive_kept():
+        shap.plots.scatter(explanation[:, feature], color=colour, ax=ax, show=False)
+    return decorate(ax, title=title or f"How {feature} moves predicted churn",
+                    xlabel=f"{feature} (feature value)",
+                    ylabel=f"SHAP value for {feature}\n({_scale_words(explanation)})", legend=False)
+
+
+def plot_explainer_agreement(explanations: Mapping[str, shap.Explanation], *, kind: str = "rank",
+                             ax=None):
+    """Do several explainers rank the features alike? One row per feature, one dot per method.
+
+    Introduced in notebook 07. Pass ``{"deep": e1, "kernel": e2, ...}`` computed on the same
+    users. ``kind="rank"`` plots each feature's importance rank (1 = largest mean |SHAP
+    value|); ``kind="share"`` its share of the total mean |SHAP value|, which also shows
+    magnitudes. Features are ordered by the first method. The title gives the lowest
+    Spearman rank correlation between any two methods (1 = identical order).
+    """
+    _check_choice("kind", kind, AGREEMENT_KINDS)
+    table = importance_by_method(explanations)
+    shown = table.rank(ascending=False) if kind == "rank" else table / table.sum()
+    ax = _axis(ax)
+    y = np.arange(len(shown))
+    ax.hlines(y, shown.min(axis=1), shown.max(axis=1), color="0.8", linewidth=3, zorder=1)
+    offsets = np.linspace(-0.2, 0.2, len(shown.columns)) if len(shown.columns) > 1 else [0.0]
+    for i, (method, offset) in enumerate(zip(shown.columns, offsets, strict=True)):
+        ax.scatter(shown[method], y + offset, color=PALETTE[i % len(PALETTE)], label=method,
+                   zorder=2)
+    ax.set_yticks(y, shown.index)
+    ax.invert_yaxis()
+    title = "Explainer agreement on feature importance"
+    if len(table.columns) > 1:
+        title += f"\n(lowest pairwise Spearman ρ = {table.corr('spearman').min().min():.2f})"
+    xlabel = ("importance rank (1 = largest mean |SHAP value|)" if kind == "rank"
+              else "share of total mean |SHAP value|")
+    return decorate(ax, title=title, xlabel=xlabel, ylabel="feature", loc="best")
+
+
+def _axis(ax):
+    return plt.subplots()[1] if ax is None else ax
+
+
+@contextlib.contextmanager
+def _interactive_kept():
+    """shap's ``show=False`` switches matplotlib's interactive mode off (``plt.ioff()``),
+    which stops Jupyter from displaying the figures of later cells: switch it back."""
+    interactive = plt.isinteractive()
+    try:
+        yield
+    finally:
+        if interactive:
+            plt.ion()
+
+
+def _scale_words(explanation):
+    return "change in " + _SCALES.get(explanation.output_names, "model output")
+
+
+def _shap_label(explanation):
+    return f"SHAP value ({_scale_words(explanation)})"
+
+
+def _select_row(explanation, row, user):
+    if np.ndim(explanation.values) == 1:
+        names = explanation.instance_names
+        return explanation, names if np.ndim(names) == 0 else None
+    if (row is None) == (user is None):
+        raise ValueError("give exactly one of row (a position) or user (an index label)")
+    names = explanation.instance_names
+    if user is not None:
+        if names is None or user not in list(names):
+            raise ValueError(f"user {user!r} is not among the explained users (instance_names)")
+        row = list(names).index(user)
+    n = len(explanation.values)
+    if not isinstance(row, int | np.integer) or not -n <= row < n:
+        raise ValueError(f"row must be an integer position in [0, {n}), got {row!r}")
+    label = names[row] if names is not None else None
+    return explanation[int(row)], label
