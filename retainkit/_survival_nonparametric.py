@@ -171,8 +171,9 @@ def nelson_aalen(
     default (``NelsonAalenFitter(nelson_aalen_smoothing=True)``); ``ties="discrete"``
     gives ``d_j / n_j`` with variance ``(n_j - d_j) d_j / n_j**3``, lifelines'
     ``nelson_aalen_smoothing=False``, advisable when time is naturally discrete (whole
-    days). Without ties the two estimates agree (their variances differ slightly). The interval is log-transformed, ``H exp(+-z se /
-    H)``, as lifelines. ``exp(-H)`` is close to, and never below, the Kaplan-Meier curve.
+    days). Without ties the two estimates agree (their variances differ slightly). The
+    interval is log-transformed, ``H exp(+-z se / H)``, as lifelines. ``exp(-H)`` is close
+    to, and never below, the Kaplan-Meier curve.
 
     Parameters
     ----------
