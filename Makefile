@@ -14,7 +14,8 @@ PY := $(ENV_DIR)/bin/python
 STAMP := $(ENV_DIR)/.retainkit-installed
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
-NBVAL := -p no:cacheprovider --nbval-current-env --durations=15
+NBVAL := -p no:cacheprovider --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+         --durations=15
 
 .PHONY: help env lab test check unit notebooks student execute data bench clean
 
@@ -55,14 +56,14 @@ unit: $(STAMP)  ## unit, property and oracle tests in tests/
 	$(PY) -m pytest tests --durations=10
 
 notebooks: $(STAMP)  ## re-run every notebook and compare with its stored outputs (nbval)
-	@strict="$$($(PY) tools/check_notebooks.py --list-tier strict)"; \
-	lax="$$($(PY) tools/check_notebooks.py --list-tier lax)"; \
+	@strict="$$($(PY) tools/check_notebooks.py --list-tier strict)" || exit 1; \
+	lax="$$($(PY) tools/check_notebooks.py --list-tier lax)" || exit 1; \
 	if [ -n "$$strict" ]; then \
-	  echo ">> strict nbval: $$strict"; \
-	  $(PY) -m pytest $(NBVAL) --nbval --sanitize-with tests/nbval_sanitize.cfg $$strict; fi; \
+	  echo ">> strict nbval (outputs compared): $$strict"; \
+	  $(PY) -m pytest $(NBVAL) --nbval $$strict || exit 1; fi; \
 	if [ -n "$$lax" ]; then \
-	  echo ">> lax nbval: $$lax"; \
-	  $(PY) -m pytest $(NBVAL) --nbval-lax $$lax; fi
+	  echo ">> lax nbval (only # NBVAL_CHECK_OUTPUT cells compared): $$lax"; \
+	  $(PY) -m pytest $(NBVAL) --nbval-lax $$lax || exit 1; fi
 
 student: $(STAMP)  ## regenerate notebooks/student/ from notebooks/
 	$(PY) tools/make_student.py
@@ -71,7 +72,8 @@ execute: $(STAMP)  ## re-run every notebook in place (refresh stored outputs), t
 	@for nb in notebooks/[0-9][0-9]_*.ipynb; do \
 	  echo ">> executing $$nb"; \
 	  $(PY) -m jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 "$$nb"; \
+	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.record_timing=False "$$nb"; \
 	done
 	$(PY) tools/check_notebooks.py --fix
 	$(PY) tools/make_student.py

@@ -6,5 +6,18 @@ always call them as ``retainkit.plotting.<name>``.
 """
 
 from retainkit.plotting._base import decorate, setup
+from retainkit.plotting._survival import (
+    at_risk_counts,
+    plot_cumulative_hazard,
+    plot_hazard,
+    plot_km,
+)
 
-__all__ = ["setup", "decorate"]
+__all__ = [
+    "setup",
+    "decorate",
+    "at_risk_counts",
+    "plot_cumulative_hazard",
+    "plot_hazard",
+    "plot_km",
+]
