@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy.integrate import trapezoid
-from scipy.stats import rankdata
 
 __all__ = [
     "classification_summary",
@@ -39,7 +38,7 @@ __all__ = [
 ]
 
 _STRATEGIES = ("uniform", "quantile")
-_PAIRWISE_BLOCK = 2_000_000  # cells per block in the chunked pairwise and bootstrap arrays
+_BOOTSTRAP_CELLS = 2_000_000  # replicates x rows drawn at once, to bound memory
 
 
 # --------------------------------------------------------------------------- input checks
@@ -139,12 +138,30 @@ def _counts_by_threshold(y: np.ndarray, p: np.ndarray):
     return p_sorted[end_of_tie_group], tp, fp
 
 
-def _roc_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray | float:
-    """ROC AUC as the Mann-Whitney statistic (ties count 1/2); works row-wise on 2-D input."""
-    ranks = rankdata(p, axis=-1)  # average ranks for ties
-    n_pos = y.sum(axis=-1)
-    n_neg = y.shape[-1] - n_pos
-    return ((ranks * y).sum(axis=-1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+def _roc_auc(y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None):
+    """ROC AUC as the Mann-Whitney statistic: P(score of a churner > score of a stayer).
+
+    Pairs with tied scores count 1/2, as in scikit-learn. ``weights`` (shape (n,) or
+    (replicates, n)) are row multiplicities: a bootstrap resample is the original rows
+    repeated, so its AUC is the weighted statistic on the original, sorted once.
+    """
+    order = np.argsort(p, kind="mergesort")
+    p_sorted, y_sorted = p[order], y[order]
+    w = np.ones((1, len(p))) if weights is None else np.atleast_2d(weights)[:, order]
+    # First and last sorted position of the group of scores tied with each churner.
+    new_score = np.r_[True, p_sorted[1:] != p_sorted[:-1]]
+    group_start = np.flatnonzero(new_score)
+    group_end = np.r_[group_start[1:], len(p)] - 1
+    churner = np.flatnonzero(y_sorted == 1)
+    tie_group = np.cumsum(new_score)[churner] - 1
+    first, last = group_start[tie_group], group_end[tie_group]
+    stayers_upto = np.cumsum(w * (1 - y_sorted), axis=1)  # stayer weight at or below
+    stayers_below = stayers_upto[:, np.maximum(first - 1, 0)] * (first > 0)
+    stayers_tied = stayers_upto[:, last] - stayers_below
+    w_churner = w[:, churner]
+    wins = np.sum(w_churner * (stayers_below + stayers_tied / 2), axis=1)
+    auc = wins / (w_churner.sum(axis=1) * stayers_upto[:, -1])
+    return float(auc[0]) if weights is None or np.ndim(weights) == 1 else auc
 
 
 def _average_precision(y: np.ndarray, p: np.ndarray) -> float:
@@ -205,7 +222,7 @@ def classification_summary(y_true, p, threshold: float = 0.5) -> pd.Series:
             "precision": tp / (tp + fp) if tp + fp > 0 else np.nan,
             "recall": tp / (tp + fn),
             "f1": 2 * tp / (2 * tp + fp + fn),
-            "roc_auc": float(_roc_auc(y, prob)),
+            "roc_auc": _roc_auc(y, prob),
             "pr_auc": _average_precision(y, prob),
             "brier": np.mean((prob - y) ** 2),
             "log_loss": -np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)),
@@ -541,7 +558,8 @@ def compare_models(
     resamples users with replacement once and scores all models on the same rows, so the
     interval of the difference accounts for the models being evaluated on the same users
     (an interval excluding 0 is evidence of a real difference). Replicates that happen to
-    contain a single class are skipped and counted in a warning.
+    contain a single class are skipped and counted in a warning. Cost: a few seconds for
+    10^4 users, three models and 1000 replicates on two CPU cores.
 
     Parameters
     ----------
@@ -574,8 +592,8 @@ def compare_models(
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level!r}")
     rows, probs = {}, {}
     for name, p in score_dict.items():
-        rows[name] = classification_summary(y_true, p, threshold=threshold)
         probs[name] = _binary_and_proba(y_true, p, p_name=f"scores[{name!r}]")[1]
+        rows[name] = classification_summary(y_true, p, threshold=threshold)
     y = _check_binary(y_true)
     table = pd.DataFrame(rows).T.rename_axis("model")
     table["n"] = table["n"].astype(int)
@@ -598,17 +616,19 @@ def compare_models(
 def _bootstrap_aucs(y, probs: dict[str, np.ndarray], n_boot: int, rng) -> pd.DataFrame:
     """ROC AUC of every model on the same bootstrap resamples (one column per model)."""
     n = len(y)
-    batch = max(1, _PAIRWISE_BLOCK // n)
-    results = {name: [] for name in probs}
+    batch = max(1, _BOOTSTRAP_CELLS // n)
+    results = {name: [np.empty(0)] for name in probs}
     skipped = 0
     for start in range(0, n_boot, batch):
-        rows = rng.integers(0, n, size=(min(batch, n_boot - start), n))
-        y_boot = y[rows]
-        both_classes = (y_boot.min(axis=1) == 0) & (y_boot.max(axis=1) == 1)
+        size = min(batch, n_boot - start)
+        rows = rng.integers(0, n, size=(size, n))  # resampled row numbers, one line each
+        replicate = np.repeat(np.arange(size), n)
+        counts = np.bincount(replicate * n + rows.ravel(), minlength=size * n).reshape(size, n)
+        churners = counts @ y
+        both_classes = (churners > 0) & (churners < n)
         skipped += int((~both_classes).sum())
-        rows, y_boot = rows[both_classes], y_boot[both_classes]
         for name, p in probs.items():
-            results[name].append(_roc_auc(y_boot, p[rows]))
+            results[name].append(_roc_auc(y, p, counts[both_classes]))
     if skipped:
         warnings.warn(
             f"compare_models: {skipped} of {n_boot} bootstrap replicates had a single class "
@@ -633,6 +653,38 @@ def _survival_inputs(durations, observed, n_name: str = "durations"):
     return t, delta
 
 
+def _suffix_rank_counts(rank, start, query_rank):
+    """For each query k, count positions j >= start[k] with rank[j] < / == query_rank[k].
+
+    ``rank`` holds non-negative integer ranks by position 0..n-1. With the sorted key
+    ``group * n + position``, "same group and position >= start" is a key range, counted by
+    two binary searches. Equal ranks: the group is the rank. Lower ranks: a < b exactly when,
+    at the highest bit where they differ, a has 0 and b has 1; so for each bit level, count
+    the items with a 0 there whose higher bits (the group) equal those of a query with a 1.
+    """
+    n = len(rank)
+    position = np.arange(n)
+
+    def count_in_suffix(item_group, item_position, query_group, query_start):
+        keys = np.sort(item_group * n + item_position)
+        return np.searchsorted(keys, query_group * n + n) - np.searchsorted(
+            keys, query_group * n + query_start
+        )
+
+    equal = count_in_suffix(rank, position, query_rank, start)
+    lower = np.zeros(len(query_rank), dtype=np.int64)
+    for level in range(int(rank.max()).bit_length()):
+        item_zero = (rank >> level) & 1 == 0
+        query_one = (query_rank >> level) & 1 == 1
+        lower[query_one] += count_in_suffix(
+            rank[item_zero] >> (level + 1),
+            position[item_zero],
+            query_rank[query_one] >> (level + 1),
+            start[query_one],
+        )
+    return lower, equal
+
+
 def concordance_index(durations, risk, observed=None) -> float:
     """Harrell's concordance index of a risk score: higher risk = shorter survival.
 
@@ -647,8 +699,8 @@ def concordance_index(durations, risk, observed=None) -> float:
     times), so this function equals ``lifelines.utils.concordance_index(durations, -risk,
     observed)``. Pass a churn probability, a hazard ratio or a Cox partial hazard here as is.
 
-    Cost: O(n_churned x n) comparisons, done in vectorised blocks (a few seconds for 10^5
-    users).
+    Risks count as tied only when exactly equal. The pairs are counted without forming them,
+    in O(n log^2 n) vectorised steps (well under a second for 10^5 users).
 
     Parameters
     ----------
@@ -669,15 +721,19 @@ def concordance_index(durations, risk, observed=None) -> float:
     if not np.isfinite(r).all():
         raise ValueError("risk contains NaN or infinite values")
     _check_lengths(durations=t, risk=r)
-    events = np.flatnonzero(delta)
-    n_blocks = max(1, int(np.ceil(len(events) * len(t) / _PAIRWISE_BLOCK)))
-    concordant = tied = pairs = 0
-    for block in np.array_split(events, n_blocks):
-        t_i, r_i = t[block, None], r[block, None]
-        comparable = (t > t_i) | ((t == t_i) & ~delta)
-        pairs += int(comparable.sum())
-        concordant += int((comparable & (r < r_i)).sum())
-        tied += int((comparable & (r == r_i)).sum())
+    # Time order, churns before censorings at equal times. The users comparable with a churn
+    # at time T are then a suffix: everyone after the last churn at time T.
+    order = np.lexsort((~delta, t))
+    t_sorted, churned_sorted = t[order], delta[order]
+    churn_times = t_sorted[churned_sorted]
+    suffix_start = np.searchsorted(t_sorted, churn_times) + (
+        np.searchsorted(churn_times, churn_times, side="right")
+        - np.searchsorted(churn_times, churn_times, side="left")
+    )
+    risk_rank = np.unique(r, return_inverse=True)[1].ravel()[order]
+    lower, equal = _suffix_rank_counts(risk_rank, suffix_start, risk_rank[churned_sorted])
+    pairs = int(np.sum(len(t) - suffix_start))
+    concordant, tied = int(lower.sum()), int(equal.sum())
     if pairs == 0:
         raise ValueError(
             "no comparable pairs: at least one observed churn must precede another user's time"
