@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import re
-import sys
 import warnings
 from importlib import metadata
 
@@ -46,8 +45,6 @@ def check_environment(*, verbose: bool = True) -> dict[str, str | None]:
     outside the range the workbook is tested with (see ``TESTED_RANGES``).
     """
     found: dict[str, str | None] = {"python": platform.python_version()}
-    if sys.version_info < (3, 11):
-        warnings.warn("retainkit needs Python >= 3.11", stacklevel=2)
     for name, (low, high) in TESTED_RANGES.items():
         try:
             version = metadata.version(name)

@@ -6,6 +6,14 @@ always call them as ``retainkit.plotting.<name>``.
 """
 
 from retainkit.plotting._base import decorate, setup
+from retainkit.plotting._evaluation import (
+    plot_calibration,
+    plot_cost_curve,
+    plot_gain,
+    plot_lift,
+    plot_pr,
+    plot_roc,
+)
 from retainkit.plotting._survival import (
     at_risk_counts,
     plot_cumulative_hazard,
@@ -20,4 +28,10 @@ __all__ = [
     "plot_cumulative_hazard",
     "plot_hazard",
     "plot_km",
+    "plot_roc",
+    "plot_pr",
+    "plot_calibration",
+    "plot_lift",
+    "plot_gain",
+    "plot_cost_curve",
 ]
