@@ -1,0 +1,149 @@
+"""Average retention curve of a cohort table, with confidence intervals (private module)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+INTERVALS = ("wilson", "bootstrap", "none")
+
+
+def table_counts(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(cohort sizes, retained counts) of a retention or bracket table, rates or counts.
+
+    Whether the table holds rates or counts is read from ``table.attrs["retainkit"]``; a
+    table that lost its attrs is recognised by column 0 (1.0 for rates, the cohort size for
+    counts).
+    """
+    if not isinstance(table, pd.DataFrame) or "cohort_size" not in table.columns:
+        raise ValueError(
+            "expected a table from retention_table or bracket_retention (a DataFrame with a "
+            "'cohort_size' column)"
+        )
+    sizes = table["cohort_size"].to_numpy(dtype=float)
+    values = table.drop(columns="cohort_size").astype(float)
+    rates = table.attrs.get("retainkit", {}).get("rates")
+    if rates is None and 0 in values.columns:
+        first = values[0].to_numpy()
+        if np.allclose(first, sizes):
+            rates = False
+        elif np.allclose(first, 1.0):
+            rates = True
+    if rates is None:
+        raise ValueError(
+            "cannot tell whether the table holds rates or counts: its attrs are gone and it "
+            "has no column 0; recompute it with retention_table or bracket_retention"
+        )
+    counts = values.mul(sizes, axis=0).round() if rates else values
+    return sizes, counts
+
+
+def retention_curve(
+    table: pd.DataFrame,
+    *,
+    interval: str = "wilson",
+    conf_level: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The average retention curve of a cohort table: complete cells only, weighted by size.
+
+    Introduced in notebook 02. For each period k, the curve is the number of retained users
+    summed over the cohorts whose cell k is complete, divided by the summed sizes of those
+    same cohorts: a cohort-size-weighted average (Mixpanel's average row). Incomplete (NaN)
+    cells are left out, never read as 0, so the right end of the curve rests on fewer,
+    older cohorts (the ``cohorts`` and ``users`` columns say how many).
+
+    Intervals:
+
+    - ``"wilson"``: the Wilson score interval for a binomial proportion with ``users``
+      trials. It treats users as independent, which fails for ``cohort="recurring"`` tables
+      (one user sits in several rows); use the bootstrap there.
+    - ``"bootstrap"``: percentile interval from resampling the complete cohorts with
+      replacement (``n_boot`` resamples, ``seed``); it reflects cohort-to-cohort variation
+      and collapses to a point when a single cohort is complete.
+    - ``"none"``: no interval (the bounds are NaN).
+
+    Column 0 is 1.0 by definition, so its interval is [1, 1].
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from :func:`retention_table` or :func:`bracket_retention` (rates or counts).
+    interval : {"wilson", "bootstrap", "none"}
+    conf_level : float, default 0.95
+    n_boot : int, default 2000
+    seed : int, default 0
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the table's period columns (name ``period``), with columns
+        ``retention``, ``ci_lower``, ``ci_upper``, ``retained`` (users), ``users`` (summed
+        size of the contributing cohorts) and ``cohorts`` (how many contributed).
+    """
+    if interval not in INTERVALS:
+        listed = ", ".join(repr(i) for i in INTERVALS)
+        raise ValueError(f"interval={interval!r} is not supported; accepted values: {listed}")
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    sizes, counts = table_counts(table)
+    complete = counts.notna().to_numpy()
+    x = np.where(complete, counts.to_numpy(), 0.0)
+    n = complete * sizes[:, None]
+    retained, users = x.sum(axis=0), n.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        retention = retained / users
+    if interval == "wilson":
+        lower, upper = wilson_interval(retained, users, conf_level)
+    elif interval == "bootstrap":
+        lower, upper = _bootstrap(x, n, complete, conf_level, n_boot, seed)
+    else:
+        lower = upper = np.full(len(retention), np.nan)
+    curve = pd.DataFrame(
+        {
+            "retention": retention,
+            "ci_lower": lower,
+            "ci_upper": upper,
+            "retained": retained,
+            "users": users,
+            "cohorts": complete.sum(axis=0),
+        },
+        index=pd.Index(counts.columns, name="period"),
+    )
+    if 0 in curve.index and interval != "none":
+        curve.loc[0, ["ci_lower", "ci_upper"]] = 1.0
+    curve.attrs["retainkit"] = dict(table.attrs.get("retainkit", {}), kind="retention_curve",
+                                    interval=interval, conf_level=conf_level)
+    return curve
+
+
+def wilson_interval(successes, trials, conf_level: float = 0.95):
+    """Wilson score interval for ``successes`` out of ``trials`` (NaN where trials == 0)."""
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def _bootstrap(x, n, complete, conf_level, n_boot, seed):
+    rng = np.random.default_rng(seed)
+    n_periods = x.shape[1]
+    lower, upper = np.full(n_periods, np.nan), np.full(n_periods, np.nan)
+    alpha = (1 - conf_level) / 2
+    for k in range(n_periods):  # one vectorised resampling per period
+        rows = np.flatnonzero(complete[:, k])
+        if len(rows) == 0:
+            continue
+        picks = rng.integers(0, len(rows), size=(n_boot, len(rows)))
+        num = x[rows, k][picks].sum(axis=1)
+        den = n[rows, k][picks].sum(axis=1)
+        estimates = num / den
+        lower[k], upper[k] = np.quantile(estimates, [alpha, 1 - alpha])
+    return lower, upper
