@@ -304,7 +304,7 @@ def oracle_no_activity(
     h: float,
     *,
     n_sub: int = 4,
-    chunk: int = 1024,
+    chunk: int = 512,
 ) -> tuple[np.ndarray, np.ndarray]:
     """P(no event in (c, c + h]) for every user of ``pop`` assumed alive at ``c``, and a bound.
 
@@ -327,18 +327,32 @@ def oracle_no_activity(
         tenure = nodes[None, :] - s[:, None]
         decay = np.exp(-tenure / timescale)
         piece = floor * np.diff(nodes)[None, :] + (1 - floor) * timescale * (decay[:, :-1] - decay[:, 1:])
-        log_q = np.zeros_like(tenure)
-        log_q[:, 1:] = -np.cumsum(pop["base_rate"][sl, None] * w_piece[None, :] * piece, axis=1)
+        # d log Q per piece; the cumulative sum at the end gives log Q at the nodes.
+        d_log_q = np.zeros_like(tenure)
+        d_log_q[:, 0] = _log_spill(pop, params, cal, c, sl)
+        d_log_q[:, 1:] = -pop["base_rate"][sl, None] * w_piece[None, :] * piece
         for tau in pushes:
+            # P(open in (c, u]) = F_D(u - tau) - F_D(c - tau); once the delay CDF has reached
+            # 1 (40 mean delays: 1 - F < 1e-17) the term is constant, so only its start and
+            # the nodes of that transient are touched.
             p_open = pop["push_response"][sl] * boredom(tau - s, params) * (tau > s)
-            cdf = -np.expm1(-np.clip(nodes - tau, 0, None) / delay_days)
             cdf_c = -np.expm1(-max(c - tau, 0.0) / delay_days)
-            log_q += np.log1p(-p_open[:, None] * (cdf - cdf_c)[None, :])
-        log_q += _log_spill(pop, params, cal, c, sl)[:, None]
+            lo = np.searchsorted(nodes, max(tau, c), side="right")
+            hi = np.searchsorted(nodes, tau + 40 * delay_days, side="right")
+            cdf = -np.expm1(-np.clip(nodes[lo - 1 : hi] - tau, 0, None) / delay_days)
+            term = np.log1p(-p_open[:, None] * (cdf - cdf_c)[None, :])
+            d_log_q[:, lo:hi] += np.diff(term, axis=1)
+        log_q = np.cumsum(d_log_q, axis=1)
         q = np.exp(log_q)
         cum_h = (tenure / scale) ** shape
         surv = np.exp(-pop["hazard_multiplier"][sl, None] * (cum_h - cum_h[:, :1]))
         d_surv = surv[:, :-1] - surv[:, 1:]
-        p_out[sl] = (d_surv * (q[:, :-1] + q[:, 1:]) / 2).sum(axis=1) + surv[:, -1] * q[:, -1]
-        bound_out[sl] = (d_surv * (q[:, :-1] - q[:, 1:])).sum(axis=1) / 2
+        # Mean of Q over each piece if Q is exponential there (constant visit rate): the
+        # logarithmic mean (Q_{k-1} - Q_k) / (log Q_{k-1} - log Q_k); exact when F_c is linear
+        # on the piece, and always between Q_k and Q_{k-1}.
+        d_log = log_q[:, :-1] - log_q[:, 1:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q_mean = np.where(d_log > 1e-9, -q[:, :-1] * np.expm1(-d_log) / d_log, q[:, :-1])
+        p_out[sl] = (d_surv * q_mean).sum(axis=1) + surv[:, -1] * q[:, -1]
+        bound_out[sl] = (d_surv * (q[:, :-1] - q[:, 1:])).sum(axis=1)
     return np.clip(p_out, 0.0, 1.0), bound_out
