@@ -75,7 +75,8 @@ def explain(
         ``l1_reg=False`` by default here, because shap's default keeps only the top 10
         features). ``"permutation"``: PermutationExplainer (antithetic permutations,
         exact additivity; ``max_evals`` per row, default 500, that is about
-        ``max_evals / (2 * n_features + 1)`` model calls per row: the slowest method).
+        ``max_evals / (2 * n_features + 1)`` model calls per row: the slowest method; its
+        first call in a session also compiles shap's numba helpers, several seconds).
     n_background : int, default 100
         Rows kept from ``background``. Cost grows linearly with it for every method.
     seed : int, default 0

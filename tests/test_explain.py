@@ -1,0 +1,431 @@
+"""Tests for retainkit.explain and its plots (notebook 07).
+
+Oracles: the closed-form Shapley values of a linear model (phi_j = w_j (x_j - mean x_j)),
+a hand-weighted network whose output cannot depend on x2..x5, scipy's Spearman correlation,
+and small explanations whose driver tables and reason codes are written out by hand.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import shap  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+from scipy.stats import spearmanr  # noqa: E402
+
+from retainkit.explain import (  # noqa: E402
+    LOWERS,
+    RAISES,
+    driver_table,
+    explain,
+    importance_by_method,
+    reason_codes,
+)
+from retainkit.plotting._explain import (  # noqa: E402
+    plot_explainer_agreement,
+    plot_shap_bar,
+    plot_shap_beeswarm,
+    plot_shap_dependence,
+    plot_shap_waterfall,
+)
+
+FEATURES = [f"x{i}" for i in range(6)]
+N_EXPLAIN = 120
+
+
+def churn_like_model(X, units=(16, 8), name="churn_like"):
+    """Input -> Normalization -> Dense relu -> Dropout -> Dense relu -> Dense sigmoid."""
+    norm = keras.layers.Normalization()
+    norm.adapt(X.to_numpy(np.float32))
+    inputs = keras.Input((X.shape[1],), name="features")
+    h = keras.layers.Dense(units[0], activation="relu")(norm(inputs))
+    h = keras.layers.Dropout(0.2)(h)
+    h = keras.layers.Dense(units[1], activation="relu")(h)
+    output = keras.layers.Dense(1, activation="sigmoid", name="p_churn")(h)
+    return keras.Model(inputs, output, name=name)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(1)
+    n = 800
+    raw = rng.normal(size=(n, 6)) * [3, 1, 2, 1, 1, 1] + [10, 0, 0, 0, 0, 0]
+    X = pd.DataFrame(raw, columns=FEATURES, index=pd.Index(np.arange(1000, 1000 + n), name="user_id"))
+    logit = 0.8 * (X.x0 - 10) - 1.2 * X.x1 + 0.5 * X.x2 + 0.2 * X.x3
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.float32)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def trained(data):
+    """A churn-like model trained briefly on data where x0..x3 matter, x4 and x5 do not."""
+    X, y = data
+    keras.utils.set_random_seed(0)
+    model = churn_like_model(X)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    model.fit(X.to_numpy(np.float32), y.to_numpy(), epochs=8, batch_size=64, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def deep_explanation(trained, data):
+    X, _ = data
+    return explain(trained, X, X.iloc[:N_EXPLAIN], method="deep", n_background=80)
+
+
+def model_output(model, X):
+    return np.asarray(model(X.to_numpy(np.float32), training=False))[:, 0].astype(float)
+
+
+# --- additivity and exact oracles -------------------------------------------------------------
+
+
+def test_deep_values_add_up_to_probability_minus_base(trained, data, deep_explanation):
+    X, _ = data
+    e = deep_explanation
+    p = model_output(trained, X.iloc[:N_EXPLAIN])
+    error = np.abs(e.values.sum(axis=1) + e.base_values - p).max()
+    assert error < 1e-3
+    assert e.output_names == "probability"
+
+
+def test_deep_base_value_is_mean_output_over_whole_background(trained, data):
+    X, _ = data
+    background = X.iloc[:150]
+    e = explain(trained, background, X.iloc[:20], n_background=500)  # more than 150: all rows
+    assert e.base_values == pytest.approx(np.full(20, model_output(trained, background).mean()),
+                                          abs=1e-5)
+
+
+def test_logit_output_adds_up_to_log_odds(trained, data):
+    X, _ = data
+    e = explain(trained, X, X.iloc[:40], method="deep", n_background=50, output="logit")
+    p = model_output(trained, X.iloc[:40])
+    assert e.output_names == "logit"
+    assert np.abs(e.values.sum(axis=1) + e.base_values - np.log(p / (1 - p))).max() < 1e-3
+
+
+@pytest.fixture(scope="module")
+def linear(data):
+    """Normalization -> Dense(1, sigmoid): linear on the logit scale, weights set by hand."""
+    X, _ = data
+    norm = keras.layers.Normalization()
+    norm.adapt(X.to_numpy(np.float32))
+    inputs = keras.Input((6,))
+    dense = keras.layers.Dense(1, activation="sigmoid")
+    model = keras.Model(inputs, dense(norm(inputs)))
+    dense.set_weights([np.array([[1.5], [-1.0], [0.5], [0.0], [0.25], [-0.1]]), np.array([-0.3])])
+    return model
+
+
+@pytest.mark.parametrize("method", ["deep", "kernel", "permutation"])
+def test_linear_model_matches_closed_form_shapley_values(linear, data, method):
+    X, _ = data
+    background, rows = X.iloc[:60], X.iloc[60:90]
+    options = {"max_evals": 26} if method == "permutation" else {}  # 2 permutations: exact here
+    e = explain(linear, background, rows, method=method, n_background=60, output="logit",
+                **options)
+    # Closed form for a model linear in x: phi_j = slope_j * (x_j - mean of x_j over background).
+    # The slopes come from the model itself by finite differences (exact for a linear logit).
+    center = background.mean().to_frame().T
+    logit = lambda frame: np.log(model_output(linear, frame) / (1 - model_output(linear, frame)))  # noqa: E731
+    slopes = np.array([logit(center + np.eye(6)[j]) - logit(center) for j in range(6)])[:, 0]
+    expected = (rows.to_numpy() - center.to_numpy()) * slopes
+    assert np.abs(e.values - expected).max() < 1e-3
+    assert e.values[:, 3] == pytest.approx(np.zeros(len(rows)), abs=1e-5)  # weight 0: no credit
+
+
+@pytest.fixture(scope="module")
+def known_drivers(data):
+    """A churn-like network whose weights make its output depend on x0 (up) and x1 (down) only."""
+    X, _ = data
+    model = churn_like_model(X, units=(4, 3), name="known_drivers")
+    dense1, dense2, out = (layer for layer in model.layers if isinstance(layer, keras.layers.Dense))
+    w1 = np.zeros((6, 4))
+    w1[0] = [1.0, 0.5, 0.8, 0.3]  # x0 feeds every hidden unit positively ...
+    w1[1] = [-0.6, -0.9, -0.2, -0.4]  # ... x1 negatively; x2..x5 have no path to the output
+    dense1.set_weights([w1, np.array([0.5, 0.2, -0.1, 0.3])])
+    dense2.set_weights([np.full((4, 3), 0.4), np.zeros(3)])  # positive weights keep monotonicity
+    out.set_weights([np.array([[0.9], [0.6], [0.7]]), np.array([-0.8])])
+    return model
+
+
+@pytest.mark.parametrize("method", ["deep", "kernel"])
+def test_driver_table_ranks_the_known_drivers_first(known_drivers, data, method):
+    X, _ = data
+    e = explain(known_drivers, X, X.iloc[:100], method=method, n_background=50)
+    table = driver_table(e)
+    assert set(table.feature.iloc[:2]) == {"x0", "x1"}
+    assert table.set_index("feature").loc[["x2", "x3", "x4", "x5"], "mean_abs_shap"].max() < 1e-7
+    assert table.set_index("feature").direction[["x0", "x1"]].tolist() == [RAISES, LOWERS]
+    assert table.share.sum() == pytest.approx(1.0)
+    assert table.index.tolist() == [1, 2, 3, 4, 5, 6]
+
+
+# --- agreement between explainers ------------------------------------------------------------
+
+
+def test_kernel_gradient_permutation_rank_features_like_deep(trained, data, deep_explanation):
+    X, _ = data
+    rows = X.iloc[:N_EXPLAIN]
+    kernel = explain(trained, X, rows, method="kernel", n_background=30)
+    gradient = explain(trained, X, rows, method="gradient", n_background=80)
+    permutation = explain(trained, X, rows.iloc[:30], method="permutation", n_background=30,
+                          max_evals=130)
+    deep_importance = np.abs(deep_explanation.values).mean(axis=0)
+    for other in (kernel, gradient):
+        rho = spearmanr(deep_importance, np.abs(other.values).mean(axis=0)).statistic
+        assert rho >= 0.8
+    deep_30 = np.abs(deep_explanation.values[:30]).mean(axis=0)
+    assert spearmanr(deep_30, np.abs(permutation.values).mean(axis=0)).statistic >= 0.8
+    # Kernel and permutation are exactly additive too (on their own background sample).
+    p = model_output(trained, rows)
+    assert np.abs(kernel.values.sum(axis=1) + kernel.base_values - p).max() < 1e-4
+    assert np.abs(permutation.values.sum(axis=1) + permutation.base_values - p[:30]).max() < 1e-4
+    table = importance_by_method({"deep": deep_explanation, "kernel": kernel})
+    assert table.columns.tolist() == ["deep", "kernel"]
+    assert table.deep.is_monotonic_decreasing
+    assert table.loc["x0", "kernel"] == pytest.approx(np.abs(kernel.values[:, 0]).mean())
+
+
+def test_explanation_carries_names_data_and_timing(deep_explanation, data):
+    X, _ = data
+    e = deep_explanation
+    assert e.values.shape == (N_EXPLAIN, 6)
+    assert list(e.feature_names) == FEATURES
+    assert list(e.instance_names) == list(X.index[:N_EXPLAIN])
+    np.testing.assert_array_equal(e.data, X.iloc[:N_EXPLAIN].to_numpy())
+    assert e.compute_time > 0
+
+
+def test_seeded_and_leaves_numpy_global_state_alone(trained, data):
+    X, _ = data
+    np.random.seed(123)
+    expected_next = np.random.random()
+    np.random.seed(123)
+    first = explain(trained, X, X.iloc[:10], method="kernel", n_background=20, seed=7)
+    assert np.random.random() == expected_next
+    again = explain(trained, X, X.iloc[:10], method="kernel", n_background=20, seed=7)
+    np.testing.assert_array_equal(first.values, again.values)
+    other = explain(trained, X, X.iloc[:10], method="kernel", n_background=20, seed=8)
+    assert not np.array_equal(first.base_values, other.base_values)  # another background sample
+
+
+def test_background_columns_are_matched_by_name_and_kmeans_summary(trained, data):
+    X, _ = data
+    shuffled = X[FEATURES[::-1]]
+    a = explain(trained, X, X.iloc[:10], method="kernel", n_background=25)
+    b = explain(trained, shuffled, X.iloc[:10], method="kernel", n_background=25)
+    np.testing.assert_allclose(a.values, b.values)
+    k = explain(trained, X.iloc[:200], X.iloc[:10], method="kernel", n_background=10,
+                background_sampling="kmeans")
+    assert np.abs(k.values.sum(axis=1) + k.base_values - model_output(trained, X.iloc[:10])).max() < 1e-4
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_bad_input_raises_value_errors_that_name_the_problem(trained, linear, data):
+    X, _ = data
+    rows = X.iloc[:5]
+    with pytest.raises(ValueError, match=r"method must be one of \['deep', 'gradient', 'kernel'"):
+        explain(trained, X, rows, method="lime")
+    with pytest.raises(ValueError, match="output must be one of"):
+        explain(trained, X, rows, output="odds")
+    with pytest.raises(ValueError, match="X has 5 columns, the model expects 6"):
+        explain(trained, X.iloc[:, :5], rows.iloc[:, :5])
+    with pytest.raises(ValueError, match=r"non-numeric columns \['plan'\]"):
+        explain(trained, X, rows.iloc[:, :5].assign(plan="pro"))
+    with pytest.raises(ValueError, match=r"missing or infinite values, in columns \['x2'\]"):
+        explain(trained, X, rows.assign(x2=[1.0, np.nan, 0, 0, 0]))
+    with pytest.raises(ValueError, match=r"background lacks feature columns of X: \['x5'\]"):
+        explain(trained, X.drop(columns="x5"), rows)
+    with pytest.raises(ValueError, match="only with method='kernel'"):
+        explain(trained, X, rows, background_sampling="kmeans")
+    with pytest.raises(ValueError, match="n_background must be a positive integer"):
+        explain(trained, X, rows, n_background=0)
+    with pytest.raises(ValueError, match="X must be a pandas DataFrame"):
+        explain(trained, X, rows.to_numpy())
+    logits_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="output='logit' needs a model whose last layer"):
+        explain(logits_model, X, rows, output="logit")
+    unbuilt = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ValueError, match="model has no defined input"):
+        explain(unbuilt, X, rows)
+    with pytest.raises(ValueError, match="must be a shap.Explanation"):
+        driver_table(np.zeros((3, 2)))
+
+
+# --- driver table and reason codes on hand-made explanations ----------------------------------
+
+
+def hand_explanation():
+    return shap.Explanation(
+        values=np.array([[0.30, -0.10, 0.20], [-0.50, -0.20, -0.10], [0.10, 0.40, 0.0]]),
+        base_values=np.full(3, 0.2),
+        data=np.array([[12.0, 3.14159, 2.0], [5.0, 1.0, 0.0], [40.0, 0.5, 7.0]]),
+        feature_names=["recency_days", "score", "n_sessions"],
+        instance_names=["ann", "bob", "cy"],
+    )
+
+
+def test_driver_table_by_hand():
+    table = driver_table(hand_explanation())
+    # mean |SHAP|: recency 0.9/3 = 0.3, score 0.7/3, n_sessions 0.3/3 = 0.1; total 1.9/3
+    assert table.feature.tolist() == ["recency_days", "score", "n_sessions"]
+    assert table.mean_abs_shap.tolist() == pytest.approx([0.3, 0.7 / 3, 0.1])
+    assert table.share.tolist() == pytest.approx([0.9 / 1.9, 0.7 / 1.9, 0.3 / 1.9])
+    # recency (12, 5, 40) vs SHAP (0.3, -0.5, 0.1): corr > 0; score (3.14, 1, 0.5) vs
+    # (-0.1, -0.2, 0.4): corr < 0; n_sessions (2, 0, 7) vs (0.2, -0.1, 0): corr > 0
+    assert table.direction.tolist() == [RAISES, LOWERS, RAISES]
+
+
+def test_reason_codes_by_hand():
+    codes = reason_codes(hand_explanation(), top=3)
+    assert codes.index.tolist() == ["ann", "bob", "cy"]
+    assert codes.columns.tolist() == ["reason_1", "reason_2", "reason_3"]
+    assert codes.loc["ann"].tolist() == [
+        "recency_days = 12 — raises risk",
+        "n_sessions = 2 — raises risk",
+        None,
+    ]
+    assert codes.loc["bob"].tolist() == [None, None, None]
+    assert codes.loc["cy"].tolist() == ["score = 0.5 — raises risk",
+                                        "recency_days = 40 — raises risk", None]
+
+
+def test_reason_codes_templates_units_and_both_directions():
+    codes = reason_codes(
+        hand_explanation(),
+        top=2,
+        templates={"recency_days": "no visit for {value:.0f} days"},
+        units={"n_sessions": "sessions"},
+        direction="both",
+    )
+    assert codes.loc["ann"].tolist() == ["no visit for 12 days — raises risk",
+                                         "n_sessions = 2 sessions — raises risk"]
+    assert codes.loc["bob"].tolist() == ["no visit for 5 days — lowers risk",
+                                         "score = 1 — lowers risk"]
+    # score is not integer-valued: 3 significant digits
+    assert reason_codes(hand_explanation(), top=3, direction="both").loc["ann", "reason_3"] == (
+        "score = 3.14 — lowers risk"
+    )
+    assert reason_codes(hand_explanation(), top=5).shape == (3, 5)
+    with pytest.raises(ValueError, match=r"templates names features not in the explanation"):
+        reason_codes(hand_explanation(), templates={"tenure": "{value}"})
+    with pytest.raises(ValueError, match="direction must be one of"):
+        reason_codes(hand_explanation(), direction="up")
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, (7, 4), elements=st.floats(-5, 5)),
+       arrays(np.float64, (7, 4), elements=st.floats(-100, 100)))
+def test_reason_and_driver_properties(values, data_values):
+    e = shap.Explanation(values=values, data=data_values, feature_names=list("abcd"))
+    table = driver_table(e)
+    assert table.mean_abs_shap.is_monotonic_decreasing
+    if values.any():
+        assert table.share.sum() == pytest.approx(1.0)
+    codes = reason_codes(e, top=4)
+    # "raises" mode lists exactly the positive SHAP values of each row, all saying "raises"
+    assert (codes.notna().sum(axis=1).to_numpy() == (values > 0).sum(axis=1)).all()
+    listed = pd.Series(codes.to_numpy().ravel()).dropna()
+    assert listed.str.endswith("— raises risk").all()
+
+
+# --- plots -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=False)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def order_by_importance(e):
+    return [FEATURES[j] for j in np.argsort(-np.abs(e.values).mean(axis=0), kind="stable")]
+
+
+def test_beeswarm_and_bar_draw_every_feature_in_importance_order(deep_explanation, close_figures):
+    e = deep_explanation
+    ax = plot_shap_beeswarm(e)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == order_by_importance(e)[::-1]  # most important at the top
+    assert "change in predicted churn probability" in ax.get_xlabel()
+    assert ax.get_title()
+    assert sum(len(c.get_offsets()) for c in ax.collections) == e.values.size
+
+    ax = plot_shap_bar(e, max_display=4)
+    assert len(ax.patches) == 4  # 3 features + "Sum of 3 other features"
+    assert ax.get_xlabel().startswith("mean |SHAP value|")
+    assert ax.get_title() == "Global feature importance"
+
+
+def test_waterfall_names_the_user_and_restores_interactive_mode(deep_explanation,
+                                                                close_figures):
+    e = deep_explanation
+    was = plt.isinteractive()
+    plt.ion()
+    try:
+        user = e.instance_names[3]
+        ax = plot_shap_waterfall(e, user=user)
+        assert plt.isinteractive()  # shap's show=False switches it off; the wrapper restores it
+    finally:
+        if not was:
+            plt.ioff()
+    assert f"user {user}" in ax.get_title()
+    p = e.base_values[3] + e.values[3].sum()
+    assert f"{p:.3g}" in ax.get_title()
+    drawn = {t.get_text().split(" = ")[-1].strip() for t in ax.get_yticklabels()}
+    assert set(FEATURES) <= drawn
+    _, given_ax = plt.subplots(figsize=(5, 3))
+    plot_shap_waterfall(e, row=0, ax=given_ax)
+    assert tuple(given_ax.figure.get_size_inches()) == (5, 3)
+    with pytest.raises(ValueError, match="exactly one of row"):
+        plot_shap_waterfall(e)
+
+
+def test_dependence_plots_one_point_per_user(deep_explanation, close_figures):
+    e = deep_explanation
+    ax = plot_shap_dependence(e, "x1")
+    assert len(ax.collections[0].get_offsets()) == N_EXPLAIN
+    np.testing.assert_allclose(np.sort(ax.collections[0].get_offsets()[:, 1]),
+                               np.sort(e.values[:, 1]))
+    assert ax.get_xlabel() == "x1 (feature value)"
+    assert ax.get_ylabel().startswith("SHAP value for x1")
+    ax = plot_shap_dependence(e, "x0", color="x1")
+    assert len(ax.figure.axes) >= 3  # main, histogram twin, colour bar
+    with pytest.raises(ValueError, match="feature must be one of the features"):
+        plot_shap_dependence(e, "tenure")
+
+
+def test_explainer_agreement_plot_ranks(deep_explanation, close_figures):
+    e = deep_explanation
+    # dividing each column by its squared mean |SHAP| turns mean |SHAP| m into 1/m: the
+    # ranking is reversed exactly
+    importance = np.abs(e.values).mean(axis=0)
+    flipped = shap.Explanation(values=e.values / importance**2, data=e.data,
+                               feature_names=e.feature_names)
+    ax = plot_explainer_agreement({"deep": e, "reversed": flipped})
+    assert [t.get_text() for t in ax.get_yticklabels()] == order_by_importance(e)
+    dots = [c for c in ax.collections if len(c.get_offsets()) == 6 and c.get_label() in
+            ("deep", "reversed")]
+    assert len(dots) == 2
+    assert sorted(dots[0].get_offsets()[:, 0]) == [1, 2, 3, 4, 5, 6]
+    assert "ρ = -1.00" in ax.get_title()
+    ax = plot_explainer_agreement({"deep": e}, kind="share")
+    assert ax.collections[-1].get_offsets()[:, 0].sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        plot_explainer_agreement({"deep": e}, kind="score")
