@@ -43,6 +43,8 @@ _COMMON: dict[str, Any] = {
     "session_sigma": 1.0,  # sd of log session length (log-normal, heavy right tail)
     "session_attention": 0.3,  # log session length rises by this per sd of attention budget
     "events_dispersion": 1.5,  # negative-binomial shape of engagement events per session
+    # --- visits: log-rate shift by acquisition channel (referred users engage more) ---------
+    "rate_channel": {"organic": 0.0, "paid_social": -0.25, "referral": 0.25, "search_ads": -0.05},
     # --- churn: log-hazard coefficients (reference levels: organic, ios) --------------------
     "hazard_channel": {"organic": 0.0, "paid_social": 0.45, "referral": -0.5, "search_ads": 0.15},
     "hazard_device": {"ios": 0.0, "android": 0.10, "web": 0.30},
@@ -149,6 +151,7 @@ def _check(p: dict[str, Any]) -> None:
     for name, levels in [
         ("channel_mix", CHANNELS), ("device_mix", DEVICES), ("region_mix", REGIONS),
         ("push_opt_in", DEVICES), ("hazard_channel", CHANNELS), ("hazard_device", DEVICES),
+        ("rate_channel", CHANNELS),
     ]:  # fmt: skip
         if set(p[name]) != set(levels):
             raise ValueError(f"parameter {name!r} needs exactly the keys {list(levels)}")

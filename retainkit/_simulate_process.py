@@ -17,7 +17,7 @@ from scipy.special import ndtr
 
 from retainkit._simulate_presets import CHANNELS, DEVICES, REGIONS
 
-DAY_NS = 86_400 * 10**9
+DAY_US = 86_400 * 10**6  # event times are kept in whole microseconds
 MINUTES_PER_DAY = 1440.0
 ORACLE_MARGIN_DAYS = 366  # the calendar runs this far past the end so the oracle can look ahead
 PUSH_LOOKBACK_DAYS = 2.0  # pushes older than this cannot matter at a cutoff (delay, session)
@@ -83,11 +83,11 @@ def draw_population(params: dict[str, Any], n_users: int, days: int, rng) -> dic
     hours = np.asarray(params["hourly_profile"], float)
     day = rng.choice(days, size=n_users, p=signup_day_weights(params, days))
     hour = rng.choice(24, size=n_users, p=hours / hours.sum())
-    signup_ns = np.rint((day + (hour + rng.random(n_users)) / 24) * DAY_NS).astype(np.int64)
-    signup_ns.sort()
+    signup_us = np.rint((day + (hour + rng.random(n_users)) / 24) * DAY_US).astype(np.int64)
+    signup_us.sort()
     pop = {
-        "signup_ns": signup_ns,
-        "signup": signup_ns / DAY_NS,
+        "signup_us": signup_us,
+        "signup": signup_us / DAY_US,
         "channel": _draw_levels(rng, params["channel_mix"], CHANNELS, n_users),
         "device": _draw_levels(rng, params["device_mix"], DEVICES, n_users),
         "region": _draw_levels(rng, params["region_mix"], REGIONS, n_users),
@@ -101,7 +101,11 @@ def draw_population(params: dict[str, Any], n_users: int, days: int, rng) -> dic
     pop["frailty"] = rng.gamma(shape, 1 / shape, size=n_users)
     pop["base_rate"] = (
         float(params["base_rate"])
-        * np.exp(params["rate_interest"] * pop["interest"] + params["rate_attention"] * pop["attention"])
+        * np.exp(
+            params["rate_interest"] * pop["interest"]
+            + params["rate_attention"] * pop["attention"]
+            + np.array([params["rate_channel"][c] for c in CHANNELS])[pop["channel"]]
+        )
         * pop["frailty"]
     )
     pop["log_hazard_multiplier"] = hazard_intercept(params) + hazard_design(pop) @ (
@@ -163,6 +167,28 @@ def prob_session_has_events(params: dict[str, Any]) -> float:
     return 1 - (r / (r + mu)) ** r
 
 
+def _sorted_fractions(counts: np.ndarray, rng, *, last_at_one: bool) -> np.ndarray:
+    """Per group of size n, n sorted U(0, 1) points (or n - 1 of them and 1.0 at the end).
+
+    Uses the spacings of a Poisson process: with S_j the cumulative sums of iid Exp(1),
+    (S_1, ..., S_n) / S_{n+1} are the order statistics of n uniforms, and
+    (S_1, ..., S_n) / S_n are those of n - 1 uniforms followed by exactly 1.
+    Groups come out sorted without a sort.
+    """
+    extra = 0 if last_at_one else 1
+    sizes = counts + extra * (counts > 0)
+    gaps = rng.standard_exponential(int(sizes.sum()))
+    cum = np.cumsum(gaps)
+    ends = np.cumsum(sizes)
+    before = np.concatenate([[0.0], cum[ends[:-1] - 1]]) if sizes.size else cum
+    total = cum[ends - 1] - before if sizes.size else cum
+    group = np.repeat(np.arange(counts.size), sizes)
+    keep = np.ones(gaps.size, bool)
+    if extra:
+        keep[ends[counts > 0] - 1] = False  # drop S_{n+1}, used only to normalise
+    return ((cum - before[group]) / total[group])[keep]
+
+
 def simulate_events(
     pop: dict[str, np.ndarray],
     churn: np.ndarray,
@@ -171,23 +197,25 @@ def simulate_events(
     t_end: float,
     rng,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Events of the users in ``pop`` as (user index, ns since start, event code), sorted.
+    """Events of the users in ``pop`` as (user index, microseconds since start, event code).
 
     Visits while alive and before ``t_end``: the sign-up visit, organic visits (a Poisson
     process drawn by thinning) and push opens (one Bernoulli trial per push). Each visit gets a
     session of K engagement events spread over a log-normal session length; events at or after
-    min(churn, t_end) are dropped.
+    min(churn, t_end) are dropped. Sorted by user, time and code (notification_open before
+    session_start at the same time).
     """
     n = pop["signup"].size
     s = pop["signup"]
     stop = np.minimum(churn, t_end)
     users = np.arange(n)
 
-    # Organic visits: candidates at the constant rate b * W_max, kept with prob W(t) B(a) / W_max.
+    # Organic visits: candidates at the constant rate b * W_max, kept with prob W(t) B(a) / W_max
+    # (thinning, exact for a non-homogeneous Poisson process); candidates come out time-sorted.
     w_max = cal.hourly_factor[: int(np.ceil(t_end * 24))].max()
-    n_cand = rng.poisson(pop["base_rate"] * w_max * (stop - s))
+    n_cand = rng.poisson(pop["base_rate"] * w_max * np.maximum(stop - s, 0))
     cand_user = np.repeat(users, n_cand)
-    cand_t = s[cand_user] + rng.random(cand_user.size) * (stop - s)[cand_user]
+    cand_t = s[cand_user] + _sorted_fractions(n_cand, rng, last_at_one=False) * (stop - s)[cand_user]
     rate_ratio = cal.hourly_factor[(cand_t * 24).astype(np.int64)] / w_max
     keep = rng.random(cand_user.size) < rate_ratio * boredom(cand_t - s[cand_user], params)
     organic_user, organic_t = cand_user[keep], cand_t[keep]
@@ -203,25 +231,23 @@ def simulate_events(
     p_open = pop["push_response"][push_user] * boredom(tau - s[push_user], params)
     opened = rng.random(tau.size) < p_open
     open_user = push_user[opened]
-    open_t = tau[opened] + rng.exponential(params["push_delay_minutes"] / MINUTES_PER_DAY,
-                                           size=open_user.size)  # fmt: skip
+    delay = rng.exponential(params["push_delay_minutes"] / MINUTES_PER_DAY, size=open_user.size)
+    open_t = tau[opened] + delay
 
-    # Sessions: sign-up visit, organic visits, push-opened visits.
+    # Sessions: K engagement events over a session of length L, the last one at exactly L.
     visit_user = np.concatenate([users, organic_user, open_user])
     visit_t = np.concatenate([s, organic_t, open_t])
     r, mu = float(params["events_dispersion"]), float(params["events_per_session"])
     k = rng.negative_binomial(r, r / (r + mu), size=visit_user.size)
-    length = np.exp(pop["session_log_median"][visit_user]
-                    + params["session_sigma"] * rng.standard_normal(visit_user.size))  # fmt: skip
-    length /= MINUTES_PER_DAY
-    eng_visit = np.repeat(np.arange(visit_user.size), k)
-    position = rng.random(eng_visit.size)
-    position[(np.cumsum(k) - k)[k > 0]] = 1.0  # one event at the end: the session spans `length`
-    mix = np.array(list(params["event_mix"].values()), float)
-    eng_code = 2 + np.minimum(
-        np.searchsorted(np.cumsum(mix / mix.sum()), rng.random(eng_visit.size), side="right"),
-        mix.size - 1,
+    log_length = pop["session_log_median"][visit_user] + params["session_sigma"] * (
+        rng.standard_normal(visit_user.size)
     )
+    length = np.exp(log_length) / MINUTES_PER_DAY
+    eng_visit = np.repeat(np.arange(visit_user.size), k)
+    position = _sorted_fractions(k, rng, last_at_one=True)
+    mix = np.array(list(params["event_mix"].values()), float)
+    draw = np.searchsorted(np.cumsum(mix / mix.sum()), rng.random(eng_visit.size), side="right")
+    eng_code = 2 + np.minimum(draw, mix.size - 1)
 
     ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
     ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + position * length[eng_visit]])
@@ -230,14 +256,28 @@ def simulate_events(
         np.zeros(open_user.size, np.int64),
         eng_code,
     ])
-    ev_ns = np.rint(ev_t * DAY_NS).astype(np.int64)
-    ev_ns[: n] = pop["signup_ns"]  # the sign-up visit sits exactly on signup_time
-    limit_ns = np.rint(np.minimum(churn, t_end) * DAY_NS).astype(np.int64)
-    alive = ev_ns < limit_ns[ev_user]
-    ev_user, ev_ns, ev_code = ev_user[alive], ev_ns[alive], ev_code[alive]
-    # Sort by user, then time; at equal times notification_open (0) precedes session_start (1).
-    order = np.lexsort((np.minimum(ev_code, 2), ev_ns, ev_user))
-    return ev_user[order], ev_ns[order], ev_code[order]
+    ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
+    ev_us[:n] = pop["signup_us"]  # the sign-up visit sits exactly on signup_time
+    limit_us = np.rint(stop * DAY_US).astype(np.int64)
+    alive = ev_us < limit_us[ev_user]
+    ev_user, ev_us, ev_code = ev_user[alive], ev_us[alive], ev_code[alive]
+    order = _sort_order(ev_user, ev_us, ev_code, n, t_end)
+    return ev_user[order], ev_us[order], ev_code[order]
+
+
+def _sort_order(user, us, code, n_users, t_end):
+    """Order by (user, time, min(code, 2)) via one int64 key when it fits, else lexsort.
+
+    The inputs are a handful of runs that are already sorted (or nearly), which the stable
+    sort (timsort) merges in close to linear time.
+    """
+    rank = np.minimum(code, 2)
+    time_bits = int(np.ceil(t_end * DAY_US)).bit_length()
+    user_bits = max(int(n_users - 1).bit_length(), 1)
+    if user_bits + time_bits + 2 <= 62:
+        key = (user << (time_bits + 2)) | (us << 2) | rank
+        return np.argsort(key, kind="stable")
+    return np.lexsort((rank, us, user))
 
 
 # --------------------------------------------------------------------------------------------

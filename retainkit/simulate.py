@@ -214,7 +214,7 @@ class Simulation:
         h = h_delta / pd.Timedelta(days=1)
         if c + h > self._cal.hourly_factor.size / 24:
             raise ValueError("cutoff + horizon reaches past the simulated calendar")
-        signed_up = self._pop["signup_ns"] <= (c_time - self.start).value
+        signed_up = self._pop["signup_us"] * 1000 <= (c_time - self.start).value
         alive = signed_up & (self._churn > c)
         p = np.ones(int(signed_up.sum()))
         sub = {key: value[alive] for key, value in self._pop.items()}
@@ -306,22 +306,22 @@ def simulate_app(
         for i, chunk_seq in enumerate(event_seq.spawn(n_chunks)):
             sl = slice(i * _CHUNK_USERS, (i + 1) * _CHUNK_USERS)
             sub = {key: value[sl] for key, value in pop.items()}
-            user, ns, code = sp.simulate_events(sub, churn[sl], cal, params, float(days),
+            user, us, code = sp.simulate_events(sub, churn[sl], cal, params, float(days),
                                                 np.random.default_rng(chunk_seq))  # fmt: skip
-            parts.append((user + sl.start, ns, code))
+            parts.append((user + sl.start, us, code))
             bar.update(sub["signup"].size)
     user = np.concatenate([p[0] for p in parts])
-    ns = np.concatenate([p[1] for p in parts])
+    us = np.concatenate([p[1] for p in parts])
     code = np.concatenate([p[2] for p in parts])
 
     names = np.array(sp.event_names(params), dtype=object)
     events = pd.DataFrame({
         "user_id": user + 1,
-        "timestamp": pd.to_datetime(start_ts.value + ns, unit="ns", utc=True),
+        "timestamp": _utc_times(start_ts, us),
         "event": names[code],
     })
     user_id = pd.Index(np.arange(1, n_users + 1, dtype=np.int64), name="user_id")
-    signup_time = pd.to_datetime(start_ts.value + pop["signup_ns"], unit="ns", utc=True)
+    signup_time = _utc_times(start_ts, pop["signup_us"])
     users = pd.DataFrame({
         "user_id": user_id.to_numpy(),
         "signup_time": signup_time,
@@ -336,10 +336,8 @@ def simulate_app(
         "true_hazard_multiplier": pop["hazard_multiplier"],
     })
     churned = churn <= days
-    churn_ns = np.rint(np.minimum(churn, days) * sp.DAY_NS).astype(np.int64)
-    churn_time = pd.Series(
-        pd.to_datetime(start_ts.value + churn_ns, unit="ns", utc=True), index=user_id
-    ).where(churned)
+    churn_us = np.rint(np.minimum(churn, days) * sp.DAY_US).astype(np.int64)
+    churn_time = pd.Series(_utc_times(start_ts, churn_us), index=user_id).where(churned)
     truth = pd.DataFrame(
         {
             "churn_time": churn_time,
@@ -360,6 +358,12 @@ def simulate_app(
     })  # fmt: skip
     return Simulation(events, users, truth, start_ts, end_ts, preset, params, calendar,
                       pop, cal, churn)  # fmt: skip
+
+
+def _utc_times(start: pd.Timestamp, microseconds: np.ndarray) -> pd.DatetimeIndex:
+    """start + microseconds as datetime64[ns, UTC] (localising naive UTC values is cheap)."""
+    ns = start.tz_convert(None).value + microseconds * 1000
+    return pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC")
 
 
 class _NoBar:
