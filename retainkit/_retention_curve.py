@@ -120,7 +120,13 @@ def retention_curve(
 
 
 def wilson_interval(successes, trials, conf_level: float = 0.95):
-    """Wilson score interval for ``successes`` out of ``trials`` (NaN where trials == 0)."""
+    """Wilson score interval for ``successes`` out of ``trials`` (NaN where trials == 0).
+
+    Introduced in notebook 02. With p = x / n and z the standard-normal quantile for
+    ``conf_level``: centre (p + z^2 / 2n) / (1 + z^2 / n), half-width
+    z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2). Unlike the Wald interval it stays
+    inside [0, 1] and does not collapse to a point at p = 0 or 1.
+    """
     x = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
     z = stats.norm.ppf(0.5 + conf_level / 2)

@@ -245,11 +245,13 @@ def _frame(coh, values: np.ndarray, columns: list) -> pd.DataFrame:
 
 def _check_brackets(brackets) -> list[tuple[int, int]]:
     try:
-        pairs = [(int(a), int(b)) for a, b in brackets]
+        pairs = [(a, b) for a, b in brackets]
     except (TypeError, ValueError):
         raise ValueError(
             f"brackets must be a sequence of (first, last) period pairs, got {brackets!r}"
         ) from None
-    if not pairs or any(a < 1 or b < a for a, b in pairs):
-        raise ValueError(f"every bracket (a, b) needs 1 <= a <= b; got {brackets!r}")
-    return pairs
+    whole = all(isinstance(v, int | np.integer) and not isinstance(v, bool)
+                for pair in pairs for v in pair)
+    if not pairs or not whole or any(a < 1 or b < a for a, b in pairs):
+        raise ValueError(f"every bracket (a, b) needs integers 1 <= a <= b; got {brackets!r}")
+    return [(int(a), int(b)) for a, b in pairs]

@@ -39,7 +39,7 @@ def active_users(
 ) -> pd.Series:
     """Rolling daily, weekly or monthly active users (DAU, WAU, MAU), one value per UTC day.
 
-    Introduced in notebook 01. For each UTC day d the value is the number of distinct users
+    Introduced in notebook 02. For each UTC day d the value is the number of distinct users
     with at least one activity event in the trailing window of ``w`` whole days ending with
     d, that is in ``[d - (w - 1) days, d + 1 day)``: w = 1 (DAU), 7 (WAU) or 30 (MAU). These
     are trailing windows, as in Amplitude and PostHog, not calendar weeks or months.
@@ -111,7 +111,7 @@ def stickiness(
 ) -> Stickiness:
     """Stickiness: the DAU/MAU ratio by day, and how many days each user was active.
 
-    Introduced in notebook 01. ``ratio`` has, per UTC day, ``dau``, ``mau`` (trailing 30
+    Introduced in notebook 02. ``ratio`` has, per UTC day, ``dau``, ``mau`` (trailing 30
     days, see :func:`active_users`) and ``dau_mau`` = dau / mau: the average share of a
     month's users who show up on a given day (1/30 if everybody visits once a month, 1 if
     everybody visits daily). NaN where the 30-day window is not fully observed.
@@ -185,8 +185,8 @@ def lifecycle(
     of active users of p, and ``-dormant`` in p + 1 is the number of them lost. "New" means
     new *to this log*: users active before the log starts also show up as new.
 
-    The period holding ``as_of`` (default: the last event) is included as a row of NaN when
-    it has not finished, since its counts would still change.
+    The last row is the period holding ``as_of`` (default: the last event). It has not
+    finished, so its counts would still change: the row is NaN.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Retention metrics as product analytics defines them, with the edge cases done right.
 
-Introduced in notebook 02 (``active_users`` and ``stickiness`` already in notebook 01).
+Introduced in notebook 02.
 Every function takes a canonical event log (columns ``user_id``, ``timestamp`` tz-aware
 UTC, ``event``; see :func:`retainkit.events.validate_events`) and works on whole arrays
 (integer period codes, ``bincount``), never looping over users.

@@ -319,6 +319,8 @@ def test_bracket_retention_by_hand():
         bracket_retention(TINY, [(0, 2)])
     with pytest.raises(ValueError, match="1 <= a <= b"):
         bracket_retention(TINY, [(3, 2)])
+    with pytest.raises(ValueError, match="integers"):
+        bracket_retention(TINY, [(1, 2.5)])
 
 
 # ---- retention curve ---------------------------------------------------------------------
