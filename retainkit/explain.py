@@ -14,6 +14,7 @@ permutation explainers, approximately for the gradient explainer).
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import warnings
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ METHODS = ("deep", "gradient", "kernel", "permutation")
 OUTPUTS = ("probability", "logit")
 BACKGROUND_SAMPLING = ("random", "kmeans")
 REASON_DIRECTIONS = ("raises", "both")
+ADDITIVITY_TOLERANCE = 1e-3  # deep: |sum of SHAP + base - output| allowed before a warning
 RAISES, LOWERS, UNCLEAR = "higher → raises risk", "higher → lowers risk", "no clear direction"
 
 _BATCH_ROWS = 65_536  # rows per direct model call: large enough to amortise call overhead
@@ -68,15 +70,21 @@ def explain(
         The users to explain, numeric columns only. Its columns become the feature names
         and its index the ``instance_names`` of the result.
     method : {"deep", "gradient", "kernel", "permutation"}
-        ``"deep"``: DeepExplainer (DeepLIFT rescale rule, one pass per row; exact
-        additivity). ``"gradient"``: GradientExplainer (expected gradients, ``nsamples``
-        random interpolations per row, additive only on average). ``"kernel"``:
-        KernelExplainer (weighted linear regression on feature coalitions; model-agnostic;
-        ``l1_reg=False`` by default here, because shap's default keeps only the top 10
-        features). ``"permutation"``: PermutationExplainer (antithetic permutations,
-        exact additivity; ``max_evals`` per row, default 500, that is about
-        ``max_evals / (2 * n_features + 1)`` model calls per row: the slowest method; its
-        first call in a session also compiles shap's numba helpers, several seconds).
+        - ``"deep"``: DeepExplainer, DeepLIFT's rescale rule, one pass per row. Exactly
+          additive for Dense, ReLU, sigmoid, Dropout and (Batch)Normalization layers.
+          Warns when the values miss the output by more than 1e-3; raises ``ValueError``
+          when they miss it by more than shap's own tolerance (``check_additivity=False``
+          turns that check off) or when a layer has no DeepLIFT rule (LayerNormalization,
+          gelu, custom Lambda layers): use another method for such models.
+        - ``"gradient"``: GradientExplainer, expected gradients from ``nsamples`` random
+          interpolations per row; additive only on average.
+        - ``"kernel"``: KernelExplainer, a weighted regression over feature coalitions;
+          model-agnostic, exactly additive. ``l1_reg=False`` here, because shap's default
+          silently keeps only the top 10 features.
+        - ``"permutation"``: PermutationExplainer, antithetic permutations; exactly
+          additive. About ``max_evals / (2 * n_features + 1)`` model calls per row (default
+          ``max_evals=500``): the slowest method, and its first call in a session compiles
+          shap's numba helpers (several seconds).
     n_background : int, default 100
         Rows kept from ``background``. Cost grows linearly with it for every method.
     seed : int, default 0
@@ -94,8 +102,8 @@ def explain(
     background_sampling : {"random", "kmeans"}
         ``"random"``: ``shap.sample`` (without replacement, ``random_state=seed``).
         ``"kmeans"`` (kernel method only): ``shap.kmeans`` summarises the background with
-        ``n_background`` weighted centroids (shap fixes its k-means seed to 0), which
-        lets the kernel explainer use far fewer rows for the same base value.
+        ``n_background`` weighted centroids (shap fixes its k-means seed to 0), so the
+        kernel explainer can use few rows that still stand for the whole background.
     **kw
         Passed to the explainer's call: ``nsamples`` (gradient, default 200; kernel,
         default ``2 * n_features + 2048`` coalitions, all of them when fewer exist),
@@ -104,7 +112,7 @@ def explain(
     Returns
     -------
     shap.Explanation
-        ``.values`` (n_rows x n_features) on the chosen scale, ``.base_values`` (n_rows,:
+        ``.values`` (n_rows x n_features) on the chosen scale, ``.base_values`` (n_rows:
         the mean output over the background sample, or shap's estimate of it),
         ``.data`` (the feature values of ``X``), ``.feature_names`` (the columns of
         ``X``), ``.instance_names`` (the index of ``X``), ``.output_names`` (the scale:
@@ -116,7 +124,8 @@ def explain(
     ValueError
         Unknown ``method``, ``output`` or ``background_sampling``; non-numeric, missing or
         non-finite features; a feature count that does not match the model's input; a
-        model with more than one output unit; ``output="logit"`` without a final sigmoid.
+        model with more than one output unit; ``output="logit"`` without a final sigmoid;
+        a model DeepExplainer cannot handle (see ``method``).
     """
     _check_choice("method", method, METHODS)
     _check_choice("output", output, OUTPUTS)
@@ -279,8 +288,33 @@ def importance_by_method(explanations: Mapping[str, shap.Explanation]) -> pd.Dat
 
 def _deep(net, bg, x, seed, kw):
     explainer = shap.DeepExplainer(net, bg)
-    values = np.asarray(explainer.shap_values(x, **kw))[..., 0]
-    return values, float(np.asarray(explainer.expected_value).ravel()[0])
+    try:
+        values = np.asarray(explainer.shap_values(x, **kw))[..., 0]
+    except AssertionError as err:  # shap's own additivity check (check_additivity=True)
+        raise ValueError(
+            "Deep SHAP values do not add up to the model output: DeepLIFT's rules are "
+            "approximate for some layers of this model (e.g. swish). Use method='kernel' or "
+            "'permutation', or pass check_additivity=False to accept approximate values"
+        ) from err
+    except Exception as err:  # TensorFlow wraps it in a StagingError
+        op = re.search(r"gradient registry has no entry for: shap_(\w+)", str(err))
+        if op is None:
+            raise
+        raise ValueError(
+            f"DeepExplainer has no rule for the TensorFlow op {op.group(1)!r} in this model "
+            "(layers such as LayerNormalization, gelu or custom Lambda layers bring such ops); "
+            "use method='gradient', 'kernel' or 'permutation'"
+        ) from None
+    base = float(np.asarray(explainer.expected_value).ravel()[0])
+    error = np.abs(values.sum(axis=1) + base - _direct_call(net)(x)).max()
+    if error > ADDITIVITY_TOLERANCE:
+        warnings.warn(
+            f"Deep SHAP values miss the model output by up to {error:.2g} (more than "
+            f"{ADDITIVITY_TOLERANCE:g}): DeepLIFT's rules are approximate for some layers of "
+            "this model (e.g. swish); compare with method='kernel'",
+            stacklevel=3,
+        )
+    return values, base
 
 
 def _gradient(net, bg, x, seed, kw):
