@@ -38,7 +38,8 @@ class Activity:
     """Rows of a retention analysis and the periods in which each row was active."""
 
     def __init__(self, ev: Events, *, period, window, cohort, min_occurrences):
-        self.period, self.window, self.min_occurrences = period, window, min_occurrences
+        self.period, self.window, self.cohort = period, window, cohort
+        self.min_occurrences = min_occurrences
         self.as_of = ev.as_of
         start_user, start_time = ev.select("start_event")
         if len(start_time) == 0:
@@ -54,7 +55,6 @@ class Activity:
             self.row_user, self.row_start = _first_start_per_period(start_user, start_time, period)
         self.row_code = period_code(self.row_start, period)
         self.cohorts = self._cohorts()
-        self._cohort_kind = cohort
         self._prepare_returns()
 
     # ----------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ class Activity:
     def _prepare_returns(self) -> None:
         """Per-path preprocessing of the return events."""
         user, time = self._ret_user, self._ret_time
-        if self._cohort_kind == "first":
+        if self.cohort == "first":
             row_of_user = np.full(self._n_users, -1)
             row_of_user[self.row_user] = np.arange(len(self.row_user))
             row = row_of_user[user]
@@ -104,7 +104,7 @@ class Activity:
         """Distinct (row, k) with ``1 <= k <= kmax`` where the row was active in period k."""
         if kmax < 1:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        if self._cohort_kind == "first":
+        if self.cohort == "first":
             keep = self._ev_k <= kmax
             return _distinct_pairs(self._ev_row[keep], self._ev_k[keep], len(self.row_user),
                                    kmax, self.min_occurrences)
@@ -114,27 +114,21 @@ class Activity:
 
     def last_active(self) -> np.ndarray:
         """Per row, the last period ``k >= 1`` (up to as_of) with activity; 0 when none."""
-        n_rows = len(self.row_user)
-        last = np.zeros(n_rows, np.int64)
-        if self._cohort_kind == "first":
-            if self.min_occurrences == 1:
+        if self.cohort == "first":
+            if self.min_occurrences == 1:  # every return counts: no need to pair them up
+                last = np.zeros(len(self.row_user), np.int64)
                 np.maximum.at(last, self._ev_row, self._ev_k)
                 return last
-            kall = int(self._ev_k.max()) if len(self._ev_k) else 0
-            row, k = self.pairs(kall)
-        elif self.window == "calendar":
+            return self._last_of_pairs(int(self._ev_k.max()) if len(self._ev_k) else 0)
+        if self.window == "calendar":
             return self._last_recurring_calendar()
-        elif self.min_occurrences == 1 and len(self._ret_time):
-            # k grows with time, so the user's last return gives the row's last active period
-            last_time = np.full(self._n_users, np.iinfo(np.int64).min)
-            np.maximum.at(last_time, self._ret_user, self._ret_time)
-            seen = last_time[self.row_user] >= self.row_start
-            k = np.zeros(n_rows, np.int64)
-            k[seen] = (last_time[self.row_user][seen] - self.row_start[seen]) // rolling_length(
-                self.period)
-            return k
-        else:
-            row, k = self._pairs_recurring_rolling(self._kmax_rolling())
+        if self.min_occurrences == 1:
+            return self._last_recurring_rolling()
+        return self._last_of_pairs(self._kmax_rolling())
+
+    def _last_of_pairs(self, kmax: int) -> np.ndarray:
+        last = np.zeros(len(self.row_user), np.int64)
+        row, k = self.pairs(kmax)
         np.maximum.at(last, row, k)
         return last
 
@@ -185,6 +179,19 @@ class Activity:
         row, idx = _expand(lo, hi)
         k = (self._ret_time[idx] - self.row_start[row]) // length
         return _distinct_pairs(row, k, len(self.row_user), kmax, self.min_occurrences)
+
+
+    def _last_recurring_rolling(self):
+        """Any return counts (min_occurrences 1): the user's last return gives the last k."""
+        k = np.zeros(len(self.row_user), np.int64)
+        if len(self._ret_time) == 0:
+            return k
+        last_time = np.full(self._n_users, np.iinfo(np.int64).min)
+        np.maximum.at(last_time, self._ret_user, self._ret_time)
+        last_time = last_time[self.row_user]
+        seen = last_time >= self.row_start
+        k[seen] = (last_time[seen] - self.row_start[seen]) // rolling_length(self.period)
+        return k
 
 
 # ---- array helpers -------------------------------------------------------------------------

@@ -709,3 +709,22 @@ def test_curves_and_lifecycle_plots():
     for ax in axes:
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     plt.close(fig)
+
+
+def test_heatmap_tick_labels_match_periods_on_wide_tables():
+    from retainkit.plotting._retention import plot_retention_heatmap
+
+    events = log([("w", "2024-01-01 10:00"), ("w", "2024-02-20 10:00")])
+    table = retention_table(events, as_of="2024-03-01")  # 60 day columns
+    fig, ax = plt.subplots()
+    plot_retention_heatmap(table, ax=ax)
+    fig.canvas.draw()
+    for tick, label in zip(ax.get_xticks(), ax.get_xticklabels(), strict=True):
+        if 0 <= tick < table.shape[1] - 1:
+            assert label.get_text().replace("−", "-") == str(int(tick))
+    brackets = bracket_retention(TINY, [(1, 1), (2, 3)], as_of=AS_OF)
+    fig2, ax2 = plt.subplots()
+    plot_retention_heatmap(brackets, ax=ax2)
+    assert [t.get_text() for t in ax2.get_xticklabels()] == ["1", "2-3"]
+    plt.close(fig)
+    plt.close(fig2)

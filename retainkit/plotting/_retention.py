@@ -89,8 +89,10 @@ def plot_retention_heatmap(
             ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=font,
                     color="white" if value > 0.6 else "black")
     period = opts.get("period", "day")
-    ax.set_xticks(range(n_cols), labels=[str(c) for c in counts.columns])
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=min(n_cols, 20), integer=True))
+    if list(counts.columns) == list(range(n_cols)):  # periods 0..N sit at x = 0..N
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=min(n_cols, 20), integer=True))
+    else:  # bracket labels such as "2-7"
+        ax.set_xticks(range(n_cols), labels=[str(c) for c in counts.columns])
     labels = [_format_label(c, period) for c in table.index]
     ax.set_yticks(range(n_rows), labels=labels)
     sizes_axis = ax.secondary_yaxis("right")
