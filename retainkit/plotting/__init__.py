@@ -14,6 +14,11 @@ from retainkit.plotting._evaluation import (
     plot_pr,
     plot_roc,
 )
+from retainkit.plotting._retention import (
+    plot_lifecycle,
+    plot_retention_curves,
+    plot_retention_heatmap,
+)
 from retainkit.plotting._survival import (
     at_risk_counts,
     plot_cumulative_hazard,
@@ -28,6 +33,9 @@ __all__ = [
     "plot_cumulative_hazard",
     "plot_hazard",
     "plot_km",
+    "plot_retention_heatmap",
+    "plot_retention_curves",
+    "plot_lifecycle",
     "plot_roc",
     "plot_pr",
     "plot_calibration",
