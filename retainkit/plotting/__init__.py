@@ -26,6 +26,14 @@ from retainkit.plotting._survival import (
     plot_km,
 )
 
+_LAZY = (
+    "plot_shap_beeswarm",
+    "plot_shap_bar",
+    "plot_shap_waterfall",
+    "plot_shap_dependence",
+    "plot_explainer_agreement",
+)
+
 __all__ = [
     "setup",
     "decorate",
@@ -42,4 +50,15 @@ __all__ = [
     "plot_lift",
     "plot_gain",
     "plot_cost_curve",
+    *_LAZY,
 ]
+
+
+def __getattr__(name):
+    # SHAP plots import shap (and through it numba and TensorFlow): seconds of start-up that
+    # notebooks 00-04 should not pay. They are loaded on first use instead.
+    if name in _LAZY:
+        from retainkit.plotting import _explain
+
+        return getattr(_explain, name)
+    raise AttributeError(f"module 'retainkit.plotting' has no attribute {name!r}")
