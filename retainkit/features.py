@@ -90,7 +90,9 @@ def make_snapshot(
     - ``sessions``, ``session_length_mean_min``, ``session_length_median_min``: gap-based
       sessions over the lookback window (a new session starts after a silence longer than
       ``session_gap``); a session's length runs from its first to its last event, so a
-      one-event session lasts 0 minutes. Sessions crossing the window edges are cut there.
+      one-event session lasts 0 minutes (a gap of exactly ``session_gap`` stays inside the
+      session, as in ``retainkit.events.sessionize``). Sessions crossing the window edges are
+      cut there.
     - ``trend_7d``: ``log((v7 + 1) / (v7_14 + 1))`` with ``v7`` the visits in the last 7 days
       and ``v7_14`` those in the 7 days before; > 0 means the user is speeding up.
     - ``tenure_days``: days since ``signup_time`` when ``users`` is given; otherwise since the
@@ -149,6 +151,18 @@ def make_snapshot(
         ``horizon_complete``, ``lookback_complete``, ``features`` (column list),
         ``descriptions`` (column -> description), ``excluded`` (reason -> number of users) and
         ``n_excluded``.
+
+    Examples
+    --------
+    The simulator drops events at ``sim.end``, so its last event comes a little before the end
+    of observation: say so with ``as_of``.
+
+    >>> from retainkit.simulate import simulate_app
+    >>> sim = simulate_app("social", n_users=500, days=90, seed=1)
+    >>> X, y, info = make_snapshot(sim.events, sim.users, as_of=sim.end,
+    ...                            cutoff=sim.end - pd.Timedelta("28D"))
+    >>> bool(X.index.equals(y.index)), info["horizon_complete"]
+    (True, True)
     """
     ev = _prepare_events(events, user_col, time_col, event_col)
     cutoff = _to_utc(cutoff, "cutoff")

@@ -318,3 +318,30 @@ def test_leakage_properties_on_random_logs(seed, cutoff_day, horizon_days):
     np.testing.assert_array_equal(seq[:, -7:, 0].sum(axis=1), full.X["visits_7d"])
     np.testing.assert_array_equal(seq[:, :, 1].sum(axis=1), full.X["events_56d"])
     np.testing.assert_array_equal((seq[:, -28:, 1] > 0).sum(axis=1), full.X["active_days_28d"])
+
+
+# --- on the simulator, whose truth is known -------------------------------------------------------
+
+def test_snapshot_on_simulated_app_agrees_with_the_truth():
+    from retainkit.simulate import simulate_app
+
+    sim = simulate_app("social", n_users=600, days=90, seed=7)
+    cutoff = sim.end - pd.Timedelta("28D")
+    X, y, info = make_snapshot(sim.events, sim.users, cutoff=cutoff, as_of=sim.end)
+    assert any(c.startswith("true_") for c in sim.users.columns)
+    assert not [c for c in X.columns if c.startswith("true_") or "interest" in c]
+    assert info["horizon_complete"] and info["population"] == len(X) > 100
+    assert np.isfinite(X.to_numpy()).all()
+    # nobody comes back after their true churn: churned by the cutoff implies y = 1
+    churn_time = sim.truth["churn_time"].reindex(X.index)
+    dead = churn_time.notna() & (churn_time <= cutoff)
+    assert dead.any() and (y[dead] == 1).all()
+    # the oracle gives probability 1 exactly to the dead
+    oracle = sim.oracle_churn_probability(cutoff, "28D").reindex(X.index)
+    assert (oracle[dead] == 1).all()
+    # leakage: the same features from a log that ends at the cutoff
+    past = sim.events[sim.events["timestamp"] <= cutoff]
+    again = make_snapshot(past, sim.users, cutoff=cutoff, allow_incomplete=True)
+    pd.testing.assert_frame_equal(X, again.X)
+    seq = activity_sequences(sim.events, cutoff=cutoff, index=X.index)
+    np.testing.assert_array_equal(seq[:, -28:, 0].sum(axis=1), X["visits_28d"])
