@@ -61,6 +61,7 @@ def make_snapshot(
     cutoff,
     horizon="28D",
     lookback="56D",
+    active_within=None,
     session_gap="30min",
     windows: tuple[int, ...] | None = None,
     attributes: tuple[str, ...] | None = None,
@@ -122,6 +123,12 @@ def make_snapshot(
         The snapshot time (naive times are UTC).
     horizon, lookback : str or Timedelta, default "28D", "56D"
         Label window after the cutoff, and the activity window that defines the population.
+    active_within : str or Timedelta, optional
+        Narrow the population to users with an event in ``(cutoff - active_within, cutoff]``
+        (at most ``lookback``; default: the whole lookback). Features still use the whole
+        lookback. A short window (e.g. ``"14D"``) leaves out users who have most likely already
+        left, whose "churn" is no longer preventable and is trivially easy to predict;
+        notebook 04 measures how many of them a 56-day population holds.
     session_gap : str or Timedelta, default "30min"
         Silence that ends a session.
     windows : tuple of int, optional
@@ -170,6 +177,11 @@ def make_snapshot(
     lookback = _positive_timedelta(lookback, "lookback")
     session_gap = _positive_timedelta(session_gap, "session_gap")
     windows = _check_windows(windows, lookback)
+    active_within = lookback if active_within is None else _positive_timedelta(
+        active_within, "active_within"
+    )
+    if active_within > lookback:
+        raise ValueError(f"active_within = {active_within} is longer than lookback = {lookback}")
     as_of = ev["timestamp"].max() if as_of is None else _to_utc(as_of, "as_of")
     if pd.isna(as_of):
         raise ValueError("events is empty: no event to build a snapshot from")
@@ -193,7 +205,7 @@ def make_snapshot(
     past = ev[ev["timestamp"] <= cutoff]
     if event_types is None:
         event_types = sorted(past["event"].unique())
-    population, excluded = _population(past, users, cutoff, lookback, user_col)
+    population, excluded = _population(past, users, cutoff, active_within, user_col)
     past = past[past["user"].isin(population)]
     age = cutoff - past["timestamp"]
     recent = past[age < lookback]
@@ -223,6 +235,7 @@ def make_snapshot(
         "cutoff": cutoff,
         "horizon": horizon,
         "lookback": lookback,
+        "active_within": active_within,
         "as_of": as_of,
         "horizon_complete": horizon_complete,
         "lookback_complete": lookback_complete,
@@ -444,7 +457,8 @@ def _check_users(users, user_col) -> pd.DataFrame:
 # --- population and features ------------------------------------------------------------------
 
 def _population(past, users, cutoff, lookback, user_col):
-    """Sorted ids of users active in the lookback (and known, signed up by the cutoff)."""
+    """Sorted ids of users active in the window ``lookback`` before the cutoff (and known,
+    signed up by the cutoff); called with ``active_within``."""
     active = pd.Index(past.loc[cutoff - past["timestamp"] < lookback, "user"].unique())
     seen = pd.Index(past["user"].unique())
     excluded = {}

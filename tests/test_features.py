@@ -345,3 +345,24 @@ def test_snapshot_on_simulated_app_agrees_with_the_truth():
     pd.testing.assert_frame_equal(X, again.X)
     seq = activity_sequences(sim.events, cutoff=cutoff, index=X.index)
     np.testing.assert_array_equal(seq[:, -28:, 0].sum(axis=1), X["visits_28d"])
+
+
+def test_active_within_narrows_the_population_but_not_the_features():
+    t0 = pd.Timestamp("2026-01-01", tz="UTC")
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 3],
+            "timestamp": [t0, t0 + pd.Timedelta("50D"), t0, t0 + pd.Timedelta("10D"),
+                          t0 + pd.Timedelta("90D")],
+            "event": ["session_start"] * 5,
+        }
+    )
+    cutoff = t0 + pd.Timedelta("55D")
+    X_all, _, info_all = make_snapshot(events, cutoff=cutoff, lookback="56D")
+    X_recent, _, info = make_snapshot(events, cutoff=cutoff, lookback="56D", active_within="14D")
+    assert list(X_all.index) == [1, 2] and list(X_recent.index) == [1]
+    pd.testing.assert_series_equal(X_all.loc[1], X_recent.loc[1])
+    assert info["active_within"] == pd.Timedelta("14D")
+    assert info_all["active_within"] == pd.Timedelta("56D")
+    with pytest.raises(ValueError, match="active_within"):
+        make_snapshot(events, cutoff=cutoff, lookback="28D", active_within="30D")
