@@ -144,16 +144,24 @@ def fit_sbg(alive_counts) -> SBGFit:
         ``retention_rate(t)``, ``churn_probability(t)``, ``expected_alive(t)``.
     """
     alive = _check_alive(alive_counts)
+    # Optimise per initial customer: the MLE is the same, and the tolerance then means the
+    # same thing for a cohort of 1,000 or 1,000,000 (an absolute tolerance on a log-likelihood
+    # in the thousands can never be met).
+    shares = alive / alive[0]
     result = optimize.minimize(
-        lambda p: -_sbg_log_likelihood(np.exp(p[0]), np.exp(p[1]), alive),
+        lambda p: -_sbg_log_likelihood(np.exp(p[0]), np.exp(p[1]), shares),
         x0=np.zeros(2),
         method="Nelder-Mead",
-        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 10_000},
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 10_000},
     )
     alpha, beta = (float(v) for v in np.exp(result.x))
-    if not result.success or max(alpha, beta) > 1e6:
+    if max(alpha, beta) > 1e6:
         raise ValueError(
-            "fit_sbg did not converge: the counts show no heterogeneity in churn "
-            f"probability (alpha={alpha:.3g}, beta={beta:.3g}); a plain geometric model fits"
+            "fit_sbg: the counts show no heterogeneity in churn probability "
+            f"(alpha={alpha:.3g}, beta={beta:.3g} run off to infinity); a plain geometric "
+            "model fits them"
         )
-    return SBGFit(alpha=alpha, beta=beta, log_likelihood=-float(result.fun), alive=alive)
+    if not result.success:
+        raise ValueError(f"fit_sbg did not converge: {result.message}")
+    log_likelihood = _sbg_log_likelihood(alpha, beta, alive)
+    return SBGFit(alpha=alpha, beta=beta, log_likelihood=log_likelihood, alive=alive)

@@ -621,3 +621,16 @@ def test_plot_errors():
         plot_hazard(HAND_T, HAND_E, ax=ax)
     with pytest.raises(ValueError, match="times="):
         plot_hazard(fit_exponential(HAND_T, HAND_E), ax=ax)
+
+
+def test_fit_sbg_large_cohorts_give_the_same_estimates_as_shares():
+    # A regression test: with an absolute stopping tolerance, counts in the thousands never
+    # "converged" and raised a misleading no-heterogeneity error.
+    rng = np.random.default_rng(33)
+    lifetimes = rng.geometric(rng.beta(1.2, 2.5, size=3000))
+    alive = [int((lifetimes > year).sum()) for year in range(7)]
+    counts_fit = fit_sbg(alive)
+    shares_fit = fit_sbg(np.array(alive) / alive[0])
+    assert counts_fit.alpha == pytest.approx(shares_fit.alpha, rel=1e-6)
+    assert counts_fit.beta == pytest.approx(shares_fit.beta, rel=1e-6)
+    assert counts_fit.log_likelihood == pytest.approx(alive[0] * shares_fit.log_likelihood)
