@@ -159,6 +159,12 @@ def _check(p: dict[str, Any]) -> None:
         values = list(p[name].values())
         if min(values) < 0 or sum(values) <= 0:
             raise ValueError(f"parameter {name!r} needs non-negative weights with a positive sum")
+    reserved = {"session_start", "notification_open"}
+    if not p["event_mix"] or any(not isinstance(k, str) or k in reserved for k in p["event_mix"]):
+        raise ValueError(
+            "parameter 'event_mix' needs engagement event names (str) other than "
+            f"{sorted(reserved)}, got {list(p['event_mix'])}"
+        )
     if any(not 0 <= v <= 1 for v in p["push_opt_in"].values()):
         raise ValueError("parameter 'push_opt_in' needs probabilities in [0, 1]")
     if len(p["weekday_factors"]) != 7 or min(p["weekday_factors"]) <= 0:

@@ -16,9 +16,11 @@ Sign-ups
 
 Latent traits (columns ``true_*`` of ``Simulation.users``; never model features)
     interest ``z_I ~ N(0, 1)`` and attention budget ``z_A ~ N(0, 1)`` (standardised scores),
-    notification sensitivity ``ν ~ Beta(2, 3)`` in [0, 1], push opt-in ``π`` (Bernoulli with
+    notification sensitivity ``ν ~ Beta(2, 3)`` (mean 0.4) in [0, 1], push opt-in ``π`` (Bernoulli with
     probability ``push_opt_in[device]``; web users get no pushes), engagement frailty
-    ``G ~ Gamma(shape k_G, scale 1/k_G)`` with mean 1 (``rate_gamma_shape``).
+    ``G ~ Gamma(shape k_G, scale 1/k_G)`` with mean 1 (``rate_gamma_shape``). ``ν`` follows
+    ``Beta(*sensitivity_beta)``; all traits are independent of each other and of the
+    observable attributes (so a model on observables alone cannot recover them).
 
 Visits: a user-specific non-homogeneous Poisson process (visits/day), while alive
     ``λ_i(t) = b_i · B(a) · W(t)`` with
@@ -46,8 +48,10 @@ Sessions and events
     ``K ~ NegBin(shape r, mean μ_K)`` engagement events (``events_dispersion``,
     ``events_per_session``; K = 0 is a bounce) with types drawn from ``event_mix`` are spread
     uniformly over a session of length ``L``, the last one at exactly ``L``; ``log L ~
-    N(log session_median_minutes + 0.3 z_A, session_sigma²)`` minutes (heavy-tailed).
-    Activity = any event. Events are dropped at or after churn and at or after ``end``.
+    N(log session_median_minutes + session_attention · z_A, session_sigma²)`` with L in
+    minutes (log-normal: heavy-tailed). Sessions may overlap a later visit. Activity = any
+    event. Events are dropped at or after churn and at or after ``end``; timestamps are whole
+    microseconds.
 
 Churn: proportional hazards in continuous time, Weibull baseline with shape < 1
     ``h_i(a) = m_i · (k / λ) (a / λ)^(k - 1)``, cumulative ``H_i(a) = m_i (a / λ)^k``,
@@ -64,16 +68,49 @@ Churn: proportional hazards in continuous time, Weibull baseline with shape < 1
     ``E ~ Exp(1)``, the exact inverse of ``H``.
 
 Presets (``Simulation.params``; any of them can be overridden by keyword)
-    ``social``: many short daily visits, daily evening push, slow boredom;
-    ``game`` (casual): fewer visits, faster boredom, strong infant mortality;
-    ``shop``: rare visits, quick novelty decay, pushes on Thursday and Sunday.
-    Realism bands (design.md §4, from public 2025–26 app-analytics benchmark reports, e.g.
-    the mobile retention benchmarks published by Adjust, AppsFlyer and Sensor Tower) for
-    classic N-day retention D1/D7/D30 (share of a sign-up cohort with an event on exactly
-    **calendar UTC day** k after its sign-up day) and DAU/MAU (over the last 30 days of the
-    window: mean daily active users / users active at least once in those 30 days):
-    social 30–48 % / 15–28 % / 8–18 %, 0.30–0.55; game 25–42 % / 10–18 % / 3–10 %, 0.12–0.30;
-    shop 20–40 % / 8–22 % / 4–12 %, 0.05–0.18. Tests assert every preset lands inside.
+    The main parameters (all are listed, with comments, in ``retainkit._simulate_presets``):
+
+    ====================================  ==========  ==========  ==========
+    parameter                             social      game        shop
+    ====================================  ==========  ==========  ==========
+    base_rate (visits/day)                1.6         0.9         0.5
+    rate_interest, rate_attention         0.6, 0.4    0.6, 0.4    0.4, 0.2
+    rate_gamma_shape (frailty)            0.8         1.0         2.0
+    boredom_floor, timescale (days)       0.55, 14    0.3, 7      0.22, 5
+    push schedule (UTC)                   daily 19h   daily 17h   Thu+Sun 10h
+    push_open_max                         0.35        0.25        0.25
+    session median (min), events/session  6, 4        10, 3       4, 3
+    weibull_shape k, scale λ (days)       0.38, 5     0.4, 4      0.4, 150
+    hazard_interest, _attention, _sens.   -0.7, -0.3, -0.6, -0.3, -0.6, -0.2,
+                                          -0.6        -0.5        -0.4
+    ====================================  ==========  ==========  ==========
+
+    Shared by all presets: channel mix organic 40 % / paid_social 30 % / referral 12 % /
+    search_ads 18 %; ``hazard_channel`` 0 / +0.45 / −0.5 / +0.15 and ``rate_channel``
+    0 / −0.25 / +0.25 / −0.05; devices ios 45 % / android 45 % / web 10 % with
+    ``hazard_device`` 0 / +0.1 / +0.3 and push opt-in 55 % / 80 % / 0 %; region has **no**
+    effect on anything (a placebo covariate). So ``social`` has many short daily visits and
+    slow boredom; ``game`` (casual) fewer, longer sessions, quick boredom and strong infant
+    mortality; ``shop`` rare visits and slow churn (shoppers keep the app but seldom open it).
+
+    Realism targets (design.md §4; bands taken from public app-analytics benchmark reports of
+    2025–26, wide enough to cover the medians of several sources) for classic N-day retention
+    D1/D7/D30 (share of the sign-up cohorts with an event on exactly **calendar UTC day** k
+    after the sign-up day, among users whose day k lies in the window) and DAU/MAU (over the
+    last 30 days of the window: mean daily active users / users active at least once in those
+    30 days). Measured with ``n_users=5000, days=120, seed=0``:
+
+    ======  ======================  ======================  =============  ==============
+    preset  D1 band / measured      D7 band / measured      D30 band / m.  DAU/MAU band/m.
+    ======  ======================  ======================  =============  ==============
+    social  30–48 % / 38.5 %        15–28 % / 23.7 %        8–18 % / 13.0  0.30–0.55/0.38
+    game    25–42 % / 31.7 %        10–18 % / 15.3 %        3–10 % / 6.7   0.12–0.30/0.23
+    shop    20–40 % / 29.2 %        8–22 % / 14.6 %         4–12 % / 7.0   0.05–0.18/0.13
+    ======  ======================  ======================  =============  ==============
+
+    ``tests/test_simulate.py`` asserts every preset lands inside its bands (and that the
+    curves fall fast then flatten, social > game > shop on DAU/MAU, visit counts are
+    over-dispersed, and referral > organic > paid_social on D7).
 
 Oracle
     ``Simulation.oracle_churn_probability`` gives, per user, P(no event in (c, c + h] | true
@@ -97,6 +134,7 @@ Oracle
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,16 +192,26 @@ class Simulation:
     _cal: sp.Calendar = field(repr=False)
     _churn: np.ndarray = field(repr=False)
 
+    def __repr__(self) -> str:
+        return (
+            f"Simulation(preset={self.preset!r}, users={len(self.users):,}, "
+            f"events={len(self.events):,}, start={self.start.date()}, end={self.end.date()})"
+        )
+
     @property
     def true_log_hazard_coefficients(self) -> pd.Series:
-        """True log-hazard ratios per covariate of :meth:`hazard_covariates` (reference:
-        organic channel, ios device); ``exp`` of them are the true Cox hazard ratios."""
+        """True log-hazard ratios per covariate of :meth:`hazard_covariates`.
+
+        Introduced in notebook 03. Reference levels: organic channel, ios device; ``exp`` of
+        a coefficient is the true Cox hazard ratio for one unit of that covariate (for the
+        0/1 dummies: that level against the reference), all else equal.
+        """
         return sp.hazard_coefficients(self.params)
 
     def hazard_covariates(self) -> pd.DataFrame:
         """The covariates of the true log-hazard, indexed by ``user_id``.
 
-        Columns ``true_interest``, ``true_attention_budget``, ``true_notification_sensitivity``
+        Introduced in notebook 03. Columns ``true_interest``, ``true_attention_budget``, ``true_notification_sensitivity``
         and 0/1 dummies ``channel_<level>`` (against organic) and ``device_<level>`` (against
         ios), such that ``log(true_hazard_multiplier) = covariates @
         true_log_hazard_coefficients`` (plus the organic and ios levels, 0 in every preset).
@@ -210,8 +258,6 @@ class Simulation:
                 f"got {c_time}"
             )
         if c_time + h_delta > self.end:
-            import warnings
-
             warnings.warn(
                 f"cutoff + horizon ({c_time + h_delta}) is after the end of the simulation "
                 f"({self.end}): the oracle describes the process, but labels computed from "

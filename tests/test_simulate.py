@@ -192,7 +192,10 @@ def test_bad_arguments_raise_clear_errors():
         simulate_app("social", n_users=10, start="2026-01-05 10:00")
     with pytest.raises(ValueError, match="channel_mix"):
         simulate_app("social", n_users=10, channel_mix={"organic": 1.0})
+    with pytest.raises(ValueError, match="event_mix"):
+        simulate_app("social", n_users=10, event_mix={"session_start": 1.0})
     sim = simulate_app("shop", n_users=20, days=30, seed=0)
+    assert sim.oracle_churn_probability(sim.start).empty  # nobody has signed up yet
     with pytest.raises(ValueError, match="cutoff must lie within"):
         sim.oracle_churn_probability("2025-01-01")
     with pytest.raises(ValueError, match="horizon must be positive"):
