@@ -94,28 +94,28 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 # BEGIN FILE TABLE
 FILES: dict[str, tuple[int, str]] = {
     "app_game_events.parquet": (
-        181077,
-        "bec43cd69deef0e57c05cf6936bb1444fb437f267645fb5c61eda0709d16e5d7",
+        179162,
+        "54f8f43149dc6fdca965ebe7b80603360514a57019350663cdeab16a646bc613",
     ),
     "app_game_users.parquet": (
         4000,
-        "ff18d5d2d9bb910b751deb52a38e92bf553754840ee06ea6cc317d9cfc6cecde",
+        "52a9df678790fbf39786d5f4c6395a9ee0de98f181aa4a99accced88ee5ce8a1",
     ),
     "app_shop_events.parquet": (
-        75090,
-        "e82a4da760f9c35dc6865b0f65a53cdb79f5e4fe75db2afd2a11de9e0973c81b",
+        128555,
+        "a7a289ae54fe455d28fffb3b1eee9642f0050da7272888db38a9222e94983153",
     ),
     "app_shop_users.parquet": (
         4000,
-        "1ded4c143fd237eb154062c76d7f2b82402f96576da6c85535d71d8a2d43675b",
+        "1a805bca6d3304a7bbfa50cdde615a0bd93c3f66822d9a47ca6fb9df7a42fe1c",
     ),
     "app_social_events.parquet": (
-        716562,
-        "694014ecfe1888c6f3fd0b326adaae5ff6770dfaf5b6f5159d3759355af3b758",
+        797997,
+        "777692e6973b651e5400a697a0dfdb2312bcb641976f2dc0d4dc20e740353b00",
     ),
     "app_social_users.parquet": (
         4000,
-        "50c751b3b64bf48492b53fe79f5e5c61e6ca497c281805f5bfcf689ea9b65d1b",
+        "c2b9ee8c001cc27697fa19cddf6e4c813321e5cd2fc3f75055bdb3ab32e6e81a",
     ),
     "cdnow_master.txt.gz": (
         69659,
