@@ -1,11 +1,29 @@
 """retainkit: the helper package of the retainkit workbook on user retention.
 
-Each module matches a part of the workbook and each public function names, in its
-docstring, the notebook that introduces it. Import the modules you need::
+Each module matches a part of the workbook, and each public function names, in its
+docstring, the notebook that introduces it:
+
+============  =================================================================  ========
+module        what it does                                                       notebook
+============  =================================================================  ========
+events        validate an event log; sessions                                    01
+simulate      the attention-economy app simulator with known truth               01
+datasets      offline, checksummed data: simulated apps, CDNOW, the sBG table    01
+retention     cohort retention tables, brackets, DAU/MAU, stickiness, lifecycle  02
+survival      Kaplan-Meier, Nelson-Aalen, exponential, Weibull, log-rank, sBG    03
+features      leakage-free churn snapshots and activity sequences                04
+models        Keras churn models: the seed MLP, better MLP, sequence, survival   05
+evaluation    metrics for decisions: calibration, thresholds, lift, c-index      06
+explain       SHAP explanations, driver tables and reason codes                  07
+plotting      the workbook's figure style and one function per recurring plot    00-07
+============  =================================================================  ========
+
+Import the modules you need (``models`` and ``explain`` load TensorFlow, so they are not
+imported here)::
 
     import retainkit as rk
-    rk.set_seed(42)
     from retainkit import retention, survival
+    rk.set_seed(42)
 """
 
 __version__ = "0.1.0"
