@@ -286,10 +286,29 @@ def importance_by_method(explanations: Mapping[str, shap.Explanation]) -> pd.Dat
 # --- explainers ------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _restore_tf_gradient_recording():
+    """Undo shap's patch of TensorFlow's gradient recording when DeepExplainer fails.
+
+    shap (0.51) swaps ``tensorflow.python.eager.execute.record_gradient`` for its own
+    version while it runs and puts TensorFlow's back only on success. After a failure
+    every later operation is recorded under a ``shap_`` name, and any Keras training in the
+    same session fails with "gradient registry has no entry for: shap_...".
+    """
+    from tensorflow.python.eager import execute as tf_execute
+
+    original = tf_execute.record_gradient
+    try:
+        yield
+    finally:
+        tf_execute.record_gradient = original
+
+
 def _deep(net, bg, x, seed, kw):
     explainer = shap.DeepExplainer(net, bg)
     try:
-        values = np.asarray(explainer.shap_values(x, **kw))[..., 0]
+        with _restore_tf_gradient_recording():
+            values = np.asarray(explainer.shap_values(x, **kw))[..., 0]
     except AssertionError as err:  # shap's own additivity check (check_additivity=True)
         raise ValueError(
             "Deep SHAP values do not add up to the model output: DeepLIFT's rules are "

@@ -457,3 +457,22 @@ def test_explainer_agreement_plot_ranks(deep_explanation, close_figures):
     assert ax.collections[-1].get_offsets()[:, 0].sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="kind must be one of"):
         plot_explainer_agreement({"deep": e}, kind="score")
+
+
+def test_keras_training_still_works_after_deep_explainer_fails():
+    # shap leaves TensorFlow's gradient recording patched when DeepExplainer raises; explain()
+    # must undo that, or every later model.fit in the session fails (seen in the test suite).
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(64, 3)), columns=["a", "b", "c"])
+    y = (X["a"] > 0).astype("float32")
+    unsupported = keras.Sequential(
+        [keras.Input((3,)), keras.layers.LayerNormalization(),
+         keras.layers.Dense(1, activation="sigmoid")]
+    )
+    with pytest.raises(ValueError, match="DeepExplainer"):
+        explain(unsupported, X, X.iloc[:4], method="deep", n_background=16)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    history = model.fit(X.to_numpy("float32"), y.to_numpy(), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
