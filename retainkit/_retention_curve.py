@@ -51,7 +51,9 @@ def retention_curve(
 
     Introduced in notebook 02. For each period k, the curve is the number of retained users
     summed over the cohorts whose cell k is complete, divided by the summed sizes of those
-    same cohorts: a cohort-size-weighted average (Mixpanel's average row). Incomplete (NaN)
+    same cohorts: a cohort-size-weighted (pooled) average. Analytics tools' "average" rows
+    are weighted averages too, but their documented formulas differ in detail (Mixpanel's,
+    for one, weights differently), so check before comparing numbers. Incomplete (NaN)
     cells are left out, never read as 0, so the right end of the curve rests on fewer,
     older cohorts (the ``cohorts`` and ``users`` columns say how many).
 
@@ -110,7 +112,7 @@ def retention_curve(
             "users": users,
             "cohorts": complete.sum(axis=0),
         },
-        index=pd.Index(counts.columns, name="period"),
+        index=pd.Index(counts.columns.to_list(), name="period"),  # int64 for day-N tables
     )
     if 0 in curve.index and interval != "none":
         curve.loc[0, ["ci_lower", "ci_upper"]] = 1.0

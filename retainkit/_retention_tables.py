@@ -68,7 +68,7 @@ def retention_table(
     - ``cohort="first"``: each user belongs to the cohort of the period holding their first
       start event (the classic sign-up cohort). ``cohort="recurring"``: every period in
       which a user has a start event starts a cohort row for them, measured from their first
-      start event in that period (PostHog's default "recurring" retention); the same user
+      start event in that period (PostHog's "recurring" retention type); the same user
       can then appear in several cohorts.
     - Cohort rows are the calendar periods (UTC) holding the start, for both windows.
 

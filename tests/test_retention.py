@@ -728,3 +728,39 @@ def test_heatmap_tick_labels_match_periods_on_wide_tables():
     assert [t.get_text() for t in ax2.get_xticklabels()] == ["1", "2-3"]
     plt.close(fig)
     plt.close(fig2)
+
+
+def test_retention_curve_index_is_integer_periods():
+    t0 = pd.Timestamp("2026-03-02", tz="UTC")
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2],
+            "timestamp": [t0, t0 + pd.Timedelta("1D"), t0, t0 + pd.Timedelta("3D")],
+            "event": ["session_start"] * 4,
+        }
+    )
+    curve = retention_curve(retention_table(events, as_of=t0 + pd.Timedelta("5D")))
+    assert curve.index.dtype == "int64"
+    assert list(curve.index) == [0, 1, 2, 3, 4]
+
+
+def test_heatmap_vmax_sets_the_colour_scale():
+    import matplotlib.pyplot as plt
+
+    from retainkit.plotting import plot_retention_heatmap
+
+    t0 = pd.Timestamp("2026-03-02", tz="UTC")
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 3, 4],
+            "timestamp": [t0, t0 + pd.Timedelta("1D"), t0, t0, t0],
+            "event": ["session_start"] * 5,
+        }
+    )
+    table = retention_table(events, as_of=t0 + pd.Timedelta("3D"))
+    fig, ax = plt.subplots()
+    plot_retention_heatmap(table, ax=ax, vmax=None)
+    assert ax.images[0].get_clim() == (0.0, 0.25)  # the largest rate after column 0
+    plot_retention_heatmap(table, ax=ax)
+    assert ax.images[-1].get_clim() == (0.0, 1.0)
+    plt.close(fig)

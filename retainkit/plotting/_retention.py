@@ -51,6 +51,7 @@ def plot_retention_heatmap(
     annotate: bool | None = None,
     cmap: str = "Blues",
     colorbar: bool = True,
+    vmax: float | None = 1.0,
 ):
     """Cohort retention table as a heatmap, percentages written in the cells.
 
@@ -68,6 +69,10 @@ def plot_retention_heatmap(
         Write the percentage in each complete cell; None (default) does so up to 600 cells.
     cmap : str, default "Blues"
     colorbar : bool, default True
+    vmax : float or None, default 1.0
+        Rate at which the colour saturates. The default keeps 0-100 % comparable across
+        figures; for low-retention data (e.g. CDNOW's few percent) pass a smaller value, or
+        None for the largest rate after column 0.
 
     Returns
     -------
@@ -78,7 +83,10 @@ def plot_retention_heatmap(
     sizes, counts = table_counts(table)
     rates = counts.to_numpy() / sizes[:, None]
     n_rows, n_cols = rates.shape
-    image = ax.imshow(np.ma.masked_invalid(rates), cmap=cmap, vmin=0, vmax=1, aspect="auto",
+    if vmax is None:
+        later = rates[:, 1:] if n_cols > 1 else rates
+        vmax = float(np.nanmax(later)) if np.isfinite(later).any() else 1.0
+    image = ax.imshow(np.ma.masked_invalid(rates), cmap=cmap, vmin=0, vmax=vmax, aspect="auto",
                       interpolation="nearest")
     ax.set_facecolor("white")
     ax.grid(False)
