@@ -157,7 +157,8 @@ def make_snapshot(
         with ``population``, ``base_rate``, ``cutoff``, ``horizon``, ``lookback``, ``as_of``,
         ``horizon_complete``, ``lookback_complete``, ``features`` (column list),
         ``descriptions`` (column -> description), ``excluded`` (reason -> number of users) and
-        ``n_excluded``.
+        ``n_excluded``. ``excluded["no_activity_in_lookback"]`` counts users with no event in
+        the population window, which is ``active_within`` when that is given.
 
     Examples
     --------
