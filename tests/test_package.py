@@ -88,3 +88,17 @@ def test_decorate_sets_labels_and_legend():
     decorate(ax2, legend=False)
     assert ax2.get_legend() is None
     plt.close("all")
+
+
+def test_plotting_exports_every_name_and_loads_heavy_ones_lazily():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, retainkit.plotting as p\n"
+        "assert 'sklearn.metrics' not in sys.modules and 'shap' not in sys.modules\n"
+        "missing = [n for n in p.__all__ if not callable(getattr(p, n))]\n"
+        "assert not missing, missing\n"
+        "assert 'shap' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -5,15 +5,9 @@ topic submodules (``_retention``, ``_survival``, ...) and are re-exported here, 
 always call them as ``retainkit.plotting.<name>``.
 """
 
+import importlib
+
 from retainkit.plotting._base import decorate, setup
-from retainkit.plotting._evaluation import (
-    plot_calibration,
-    plot_cost_curve,
-    plot_gain,
-    plot_lift,
-    plot_pr,
-    plot_roc,
-)
 from retainkit.plotting._retention import (
     plot_lifecycle,
     plot_retention_curves,
@@ -26,13 +20,21 @@ from retainkit.plotting._survival import (
     plot_km,
 )
 
-_LAZY = (
-    "plot_shap_beeswarm",
-    "plot_shap_bar",
-    "plot_shap_waterfall",
-    "plot_shap_dependence",
-    "plot_explainer_agreement",
-)
+# Loaded on first use: the evaluation plots import scikit-learn and the SHAP plots import shap
+# (and through it numba and TensorFlow), seconds of start-up that notebooks 00-04 should not pay.
+_LAZY = {
+    "plot_roc": "_evaluation",
+    "plot_pr": "_evaluation",
+    "plot_calibration": "_evaluation",
+    "plot_lift": "_evaluation",
+    "plot_gain": "_evaluation",
+    "plot_cost_curve": "_evaluation",
+    "plot_shap_beeswarm": "_explain",
+    "plot_shap_bar": "_explain",
+    "plot_shap_waterfall": "_explain",
+    "plot_shap_dependence": "_explain",
+    "plot_explainer_agreement": "_explain",
+}
 
 __all__ = [
     "setup",
@@ -44,21 +46,16 @@ __all__ = [
     "plot_retention_heatmap",
     "plot_retention_curves",
     "plot_lifecycle",
-    "plot_roc",
-    "plot_pr",
-    "plot_calibration",
-    "plot_lift",
-    "plot_gain",
-    "plot_cost_curve",
     *_LAZY,
 ]
 
 
 def __getattr__(name):
-    # SHAP plots import shap (and through it numba and TensorFlow): seconds of start-up that
-    # notebooks 00-04 should not pay. They are loaded on first use instead.
     if name in _LAZY:
-        from retainkit.plotting import _explain
-
-        return getattr(_explain, name)
+        module = importlib.import_module(f"retainkit.plotting.{_LAZY[name]}")
+        return getattr(module, name)
     raise AttributeError(f"module 'retainkit.plotting' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
