@@ -95,7 +95,7 @@ def plot_retention_heatmap(
         for i, j in zip(*np.nonzero(~np.isnan(rates)), strict=True):
             value = rates[i, j]
             ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=font,
-                    color="white" if value > 0.6 else "black")
+                    color="white" if value > 0.6 * vmax else "black")
     period = opts.get("period", "day")
     if list(counts.columns) == list(range(n_cols)):  # periods 0..N sit at x = 0..N
         ax.xaxis.set_major_locator(MaxNLocator(nbins=min(n_cols, 20), integer=True))
