@@ -17,6 +17,7 @@ import contextlib
 import re
 import time
 import warnings
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
@@ -359,6 +360,9 @@ def _permutation(net, bg, x, seed, kw):
 _EXPLAINERS = {"deep": _deep, "gradient": _gradient, "kernel": _kernel, "permutation": _permutation}
 
 
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _direct_call(net):
     """A NumPy function (n, p) -> (n,) calling the model directly in large batches.
 
@@ -370,10 +374,14 @@ def _direct_call(net):
 
     call = net
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+        call = _COMPILED.get(net)
+        if call is None:  # compile once per model: retracing on every explain() call is slow
+            import tensorflow as tf
 
-        spec = tf.TensorSpec((None, net.inputs[0].shape[-1]), tf.float32)
-        call = tf.function(lambda a: net(a, training=False), input_signature=[spec])
+            spec = tf.TensorSpec((None, net.inputs[0].shape[-1]), tf.float32)
+            model = weakref.ref(net)  # the cache must not keep the model alive
+            call = tf.function(lambda a: model()(a, training=False), input_signature=[spec])
+            _COMPILED[net] = call
 
     def predict(a):
         a = np.asarray(a, dtype=np.float32)

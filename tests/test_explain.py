@@ -476,3 +476,23 @@ def test_keras_training_still_works_after_deep_explainer_fails():
     model.compile(optimizer="adam", loss="binary_crossentropy")
     history = model.fit(X.to_numpy("float32"), y.to_numpy(), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_waterfall_picks_the_row_by_position_even_with_integer_user_ids():
+    # shap's Explanation[int] prefers an instance name equal to the int; user 7 is row 0 here.
+    from retainkit.plotting import plot_shap_waterfall
+
+    e = shap.Explanation(
+        values=np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]),
+        base_values=np.zeros(3),
+        data=np.zeros((3, 2)),
+        feature_names=["a", "b"],
+        instance_names=[7, 0, 1],
+    )
+    fig, ax = plt.subplots()
+    plot_shap_waterfall(e, user=7, ax=ax)
+    assert "prediction 1 " in ax.get_title()
+    fig, ax = plt.subplots()
+    plot_shap_waterfall(e, row=0, ax=ax)
+    assert "user 7: prediction 1 " in ax.get_title()
+    plt.close("all")

@@ -184,4 +184,14 @@ def _select_row(explanation, row, user):
     if not isinstance(row, int | np.integer) or not -n <= row < n:
         raise ValueError(f"row must be an integer position in [0, {n}), got {row!r}")
     label = names[row] if names is not None else None
-    return explanation[int(row)], label
+    # Not explanation[row]: shap reads an integer as an instance name when one matches, so
+    # with integer user ids it would pick another user. Build the one-row view by position.
+    base = np.asarray(explanation.base_values)
+    data = explanation.data
+    single = shap.Explanation(
+        values=np.asarray(explanation.values)[row],
+        base_values=base[row] if base.ndim else base,
+        data=None if data is None else np.asarray(data)[row],
+        feature_names=explanation.feature_names,
+    )
+    return single, label
