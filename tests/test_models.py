@@ -215,6 +215,9 @@ def test_keras_round_trip(tmp_path):
 # --- acceptance (issue 6): on fresh simulator data at a later cutoff -------------------------
 
 def test_improved_mlp_matches_classical_models_and_the_oracle_beats_all():
+    # Notebook 05's set-up on another simulation: recently active users only (a 56-day population
+    # is mostly users who have already left, and every model scores ~0.99 there), log1p of the
+    # heavy-tailed counts and durations for the MLP and the logistic regression.
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -226,26 +229,34 @@ def test_improved_mlp_matches_classical_models_and_the_oracle_beats_all():
     from retainkit.features import temporal_split
     from retainkit.simulate import simulate_app
 
-    sim = simulate_app("social", n_users=8000, days=150, seed=3)
+    sim = simulate_app("social", n_users=8000, days=150, seed=1)
     test_cutoff = sim.end - pd.Timedelta("28D")
     train, test = temporal_split(sim.events, sim.users, test_cutoff=test_cutoff,
                                  train_cutoff=test_cutoff - pd.Timedelta("28D"), horizon="28D",
-                                 as_of=sim.end)
+                                 active_within="14D", as_of=sim.end)
     assert not [c for c in train.X.columns if c.startswith("true_")]
+    heavy = [c for c in train.X.columns
+             if not c.startswith(("share_", "channel_", "device_", "region_", "trend_"))]
+    logged = {name: snap.X.assign(**{c: np.log1p(snap.X[c]) for c in heavy})
+              for name, snap in (("train", train), ("test", test))}
     auc = {"oracle": roc_auc_score(
         test.y, sim.oracle_churn_probability(test_cutoff, "28D").reindex(test.X.index))}
     with threadpool_limits(1):  # OpenMP threads crawl on a shared 2-core machine
         logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
         boosting = HistGradientBoostingClassifier(random_state=0)
-        for name, model in (("logistic", logistic), ("boosting", boosting)):
-            model.fit(train.X, train.y)
-            auc[name] = roc_auc_score(test.y, model.predict_proba(test.X)[:, 1])
-    X_fit, X_val, y_fit, y_val = train_test_split(train.X, train.y, test_size=0.2,
+        for name, model, X_train, X_test in (
+            ("logistic", logistic, logged["train"], logged["test"]),
+            ("boosting", boosting, train.X, test.X),
+        ):
+            model.fit(X_train, train.y)
+            auc[name] = roc_auc_score(test.y, model.predict_proba(X_test)[:, 1])
+    X_fit, X_val, y_fit, y_val = train_test_split(logged["train"], train.y, test_size=0.2,
                                                   random_state=0, stratify=train.y)
     set_seed(0)
-    mlp = build_churn_mlp(X_fit)
+    mlp = build_churn_mlp(X_fit, learning_rate=3e-3)
     fit_model(mlp, X_fit, y_fit, validation_data=(X_val, y_val), seed=0)
-    auc["mlp"] = roc_auc_score(test.y, mlp.predict(test.X.to_numpy("float32"), verbose=0).ravel())
+    auc["mlp"] = roc_auc_score(
+        test.y, mlp.predict(logged["test"].to_numpy("float32"), verbose=0).ravel())
     print({k: round(v, 4) for k, v in auc.items()}, "train", train.X.shape, "test", test.X.shape)
     assert auc["mlp"] >= max(auc["logistic"], auc["boosting"]) - 0.01
     assert auc["oracle"] > max(auc["logistic"], auc["boosting"], auc["mlp"])
