@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from retainkit._checks import to_utc
+
 PERIODS = ("day", "week", "month")
 MODES = ("on", "on_or_after")
 COHORTS = ("first", "recurring")
@@ -71,14 +73,7 @@ def rolling_length(period: str) -> int:
 
 def to_utc_ns(value, name: str) -> int:
     """A moment as int64 ns UTC; strings and tz-naive values are read as UTC."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name}={value!r} is not a timestamp ({err})") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name}={value!r} is not a timestamp (missing)")
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.as_unit("ns").value)
+    return int(to_utc(value, name).as_unit("ns").value)
 
 
 def format_ns(ns: int) -> str:

@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from retainkit._checks import positive_duration
+
 __all__ = ["validate_events", "sessionize", "sessions"]
 
 CANONICAL = ("user_id", "timestamp", "event")
@@ -191,16 +193,6 @@ def validate_events(
     return out.reset_index(drop=True)
 
 
-def _check_gap(gap: str | pd.Timedelta) -> pd.Timedelta:
-    try:
-        delta = pd.Timedelta(gap)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"gap must be a duration such as '30min', got {gap!r}") from err
-    if pd.isna(delta) or delta <= pd.Timedelta(0):
-        raise ValueError(f"gap must be a positive duration, got {gap!r}")
-    return delta
-
-
 def sessionize(
     events: pd.DataFrame,
     gap: str | pd.Timedelta = "30min",
@@ -237,7 +229,7 @@ def sessionize(
         A copy sorted by user then time (stable; the original index is kept), with a
         ``session_id`` column appended.
     """
-    delta = _check_gap(gap)
+    delta = positive_duration(gap, "gap")
     for arg, column in {"user_col": user_col, "time_col": time_col}.items():
         if column not in events.columns:
             raise ValueError(

@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from retainkit._checks import positive_duration, to_utc
+
 DAY = pd.Timedelta(days=1)
 DEFAULT_WINDOWS = (7, 14, 28, 56)
 DEFAULT_ATTRIBUTES = ("channel", "device", "region")
@@ -173,17 +175,17 @@ def make_snapshot(
     (True, True)
     """
     ev = _prepare_events(events, user_col, time_col, event_col)
-    cutoff = _to_utc(cutoff, "cutoff")
-    horizon = _positive_timedelta(horizon, "horizon")
-    lookback = _positive_timedelta(lookback, "lookback")
-    session_gap = _positive_timedelta(session_gap, "session_gap")
+    cutoff = to_utc(cutoff, "cutoff")
+    horizon = positive_duration(horizon, "horizon")
+    lookback = positive_duration(lookback, "lookback")
+    session_gap = positive_duration(session_gap, "session_gap")
     windows = _check_windows(windows, lookback)
-    active_within = lookback if active_within is None else _positive_timedelta(
+    active_within = lookback if active_within is None else positive_duration(
         active_within, "active_within"
     )
     if active_within > lookback:
         raise ValueError(f"active_within = {active_within} is longer than lookback = {lookback}")
-    as_of = ev["timestamp"].max() if as_of is None else _to_utc(as_of, "as_of")
+    as_of = ev["timestamp"].max() if as_of is None else to_utc(as_of, "as_of")
     if pd.isna(as_of):
         raise ValueError("events is empty: no event to build a snapshot from")
 
@@ -307,7 +309,7 @@ def activity_sequences(
     if not isinstance(days, int | np.integer) or days < 1:
         raise ValueError(f"days must be a positive integer, got {days!r}")
     ev = _prepare_events(events, user_col, time_col, event_col)
-    cutoff = _to_utc(cutoff, "cutoff")
+    cutoff = to_utc(cutoff, "cutoff")
     age = cutoff - ev["timestamp"]
     ev = ev[(ev["timestamp"] <= cutoff) & (age < days * DAY)]
     if index is None:
@@ -353,9 +355,9 @@ def temporal_split(
 
     Other keyword arguments are passed to ``make_snapshot`` for both snapshots.
     """
-    train_cutoff = _to_utc(train_cutoff, "train_cutoff")
-    test_cutoff = _to_utc(test_cutoff, "test_cutoff")
-    horizon_td = _positive_timedelta(horizon, "horizon")
+    train_cutoff = to_utc(train_cutoff, "train_cutoff")
+    test_cutoff = to_utc(test_cutoff, "test_cutoff")
+    horizon_td = positive_duration(horizon, "horizon")
     if train_cutoff + horizon_td > test_cutoff:
         raise ValueError(
             f"train_cutoff + horizon = {train_cutoff + horizon_td} is after test_cutoff = "
@@ -407,26 +409,6 @@ def _is_sorted(df: pd.DataFrame) -> bool:
         return False
     ts = df["timestamp"].values  # datetime64 in UTC (to_numpy would box Timestamps)
     return bool(np.all(user_step) and np.all(~same_user | (ts[1:] >= ts[:-1])))
-
-
-def _to_utc(value, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{name} cannot be read as a timestamp: {value!r}") from err
-    if pd.isna(ts):
-        raise ValueError(f"{name} is missing (NaT)")
-    return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
-
-
-def _positive_timedelta(value, name: str) -> pd.Timedelta:
-    try:
-        td = pd.Timedelta(value)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{name} cannot be read as a duration (e.g. '28D'): {value!r}") from err
-    if pd.isna(td) or td <= pd.Timedelta(0):
-        raise ValueError(f"{name} must be a positive duration, got {value!r}")
-    return td
 
 
 def _check_windows(windows, lookback) -> tuple[int, ...]:

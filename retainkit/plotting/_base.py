@@ -50,3 +50,13 @@ def decorate(ax=None, **options):
     if legend and handles:
         ax.legend(handles, labels, loc=loc)
     return ax
+
+
+def label_axes(ax, title: str, xlabel: str, ylabel: str) -> None:
+    """Set a default title and axis labels, never overwriting ones already on the axis."""
+    if not ax.get_title():
+        ax.set_title(title)
+    if not ax.get_xlabel():
+        ax.set_xlabel(xlabel)
+    if not ax.get_ylabel():
+        ax.set_ylabel(ylabel)

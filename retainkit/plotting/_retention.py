@@ -13,21 +13,11 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from retainkit._retention_curve import retention_curve, table_counts
-from retainkit.plotting._base import PALETTE
+from retainkit.plotting._base import PALETTE, label_axes
 
 _DATE_FORMAT = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
 _BAR_DAYS = {"day": 0.8, "week": 5.6, "month": 24.0}
 _MAX_ANNOTATED = 600  # cells; beyond this the numbers are unreadable anyway
-
-
-def _label_axes(ax, title: str, xlabel: str, ylabel: str) -> None:
-    """Set title and axis labels, but never overwrite ones already on the axis."""
-    if not ax.get_title():
-        ax.set_title(title)
-    if not ax.get_xlabel():
-        ax.set_xlabel(xlabel)
-    if not ax.get_ylabel():
-        ax.set_ylabel(ylabel)
 
 
 def _options(frame: pd.DataFrame) -> dict:
@@ -118,7 +108,7 @@ def plot_retention_heatmap(
     kind = {"on": "N-period ('on')", "on_or_after": "on-or-after",
             "bracket": "bracket"}.get(mode, mode)
     cohort = opts.get("cohort", "first")
-    _label_axes(
+    label_axes(
         ax,
         f"{kind.capitalize()} retention by {cohort}-start cohort",
         _periods_label(opts) if mode != "bracket" else f"Bracket ({period}s since start)",
@@ -185,7 +175,7 @@ def plot_retention_curves(data, by: str | None = None, ax=None, *, intervals: bo
     if any(label is not None for label, _ in series):
         ax.legend(title=by)
     band = f", {conf_level:.0%} intervals" if intervals and by != "cohort" else ""
-    _label_axes(ax, f"Retention curve{'s' if len(series) > 1 else ''}{band}",
+    label_axes(ax, f"Retention curve{'s' if len(series) > 1 else ''}{band}",
                 _periods_label(opts), "Retained users (% of cohort)")
     return ax
 
@@ -226,7 +216,7 @@ def plot_lifecycle(frame: pd.DataFrame, ax=None):
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.legend(loc="upper left", ncols=2)
-    _label_axes(ax, f"User lifecycle per {period}", f"{period.capitalize()} starting (UTC)",
+    label_axes(ax, f"User lifecycle per {period}", f"{period.capitalize()} starting (UTC)",
                 "Users (dormant drawn below zero)")
     return ax
 

@@ -15,21 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from retainkit.plotting._base import label_axes
 from retainkit.survival import kaplan_meier, nelson_aalen, smoothed_hazard
 
 TIME_LABEL = "Days since start"
 _AT_RISK_GID = "retainkit-at-risk"
 _FIRST_ROW_Y, _ROW_STEP = -0.24, -0.08  # at-risk rows, in axes fractions below the x axis
-
-
-def _label_axes(ax, title: str, xlabel: str, ylabel: str) -> None:
-    """Set title and axis labels, but never overwrite ones already on the axis."""
-    if not ax.get_title():
-        ax.set_title(title)
-    if not ax.get_xlabel():
-        ax.set_xlabel(xlabel)
-    if not ax.get_ylabel():
-        ax.set_ylabel(ylabel)
 
 
 def _table_or_estimate(data, observed, column: str, estimator, **options) -> pd.DataFrame:
@@ -143,7 +134,7 @@ def plot_km(
         )
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
-    _label_axes(ax, "Kaplan-Meier survival curve", TIME_LABEL, "Share still active, S(t)")
+    label_axes(ax, "Kaplan-Meier survival curve", TIME_LABEL, "Share still active, S(t)")
     if at_risk_table:
         ticks = _at_risk_ticks(ax, table, at_risk_ticks)
         _draw_at_risk_row(ax, table, ticks, label or "At risk", line.get_color())
@@ -206,7 +197,7 @@ def plot_cumulative_hazard(
                 linewidth=0,
             )
     ax.set_xlim(left=0)
-    _label_axes(ax, "Cumulative hazard", TIME_LABEL, "Cumulative hazard H(t)")
+    label_axes(ax, "Cumulative hazard", TIME_LABEL, "Cumulative hazard H(t)")
     if label is not None:
         ax.legend()
     return ax
@@ -267,7 +258,7 @@ def plot_hazard(
             )
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    _label_axes(ax, "Hazard h(t) = f(t) / S(t)", TIME_LABEL, "Hazard (churns per user-day)")
+    label_axes(ax, "Hazard h(t) = f(t) / S(t)", TIME_LABEL, "Hazard (churns per user-day)")
     if label is not None:
         ax.legend()
     return ax
