@@ -44,13 +44,15 @@ lab: $(STAMP)  ## open the workbook in JupyterLab
 
 test: check unit notebooks  ## run every check: lint, anatomy, student copies, unit tests, notebooks
 
-check: $(STAMP)  ## fast checks: ruff, notebook anatomy and navigation, student copies
+check: $(STAMP)  ## fast checks: ruff, notebook anatomy and navigation, student copies, glossary
 	@echo ">> ruff"
 	@$(PY) -m ruff check .
 	@echo ">> notebook anatomy, navigation and README map"
 	@$(PY) tools/check_notebooks.py
 	@echo ">> student copies"
 	@$(PY) tools/make_student.py --check
+	@echo ">> docs/glossary.md"
+	@$(PY) tools/make_glossary.py --check
 
 unit: $(STAMP)  ## unit, property and oracle tests in tests/
 	$(PY) -m pytest tests --durations=10
@@ -65,8 +67,9 @@ notebooks: $(STAMP)  ## re-run every notebook and compare with its stored output
 	  echo ">> lax nbval (only # NBVAL_CHECK_OUTPUT cells compared): $$lax"; \
 	  $(PY) -m pytest $(NBVAL) --nbval-lax $$lax || exit 1; fi
 
-student: $(STAMP)  ## regenerate notebooks/student/ from notebooks/
+student: $(STAMP)  ## regenerate notebooks/student/ and docs/glossary.md from notebooks/
 	$(PY) tools/make_student.py
+	$(PY) tools/make_glossary.py
 
 execute: $(STAMP)  ## re-run every notebook in place (refresh stored outputs), then fix nav and student copies
 	@for nb in notebooks/[0-9][0-9]_*.ipynb; do \
@@ -77,6 +80,7 @@ execute: $(STAMP)  ## re-run every notebook in place (refresh stored outputs), t
 	done
 	$(PY) tools/check_notebooks.py --fix
 	$(PY) tools/make_student.py
+	$(PY) tools/make_glossary.py
 
 data: $(STAMP)  ## regenerate the simulated datasets in datasets/
 	$(PY) tools/make_data.py
