@@ -263,6 +263,27 @@ def describe_feature(name: str) -> str:
     return FEATURES["<attribute>_<value>"]
 
 
+def count_columns(X: pd.DataFrame) -> list[str]:
+    """The heavy-tailed count and duration columns of a ``make_snapshot`` frame.
+
+    Introduced in notebook 05. Everything except the shares (``share_*``, in [0, 1]), the
+    one-hot attributes (``channel_*``, ``device_*``, ``region_*``) and ``trend_7d`` (already a
+    log ratio).
+    """
+    kept = ("share_", "channel_", "device_", "region_", "trend_")
+    return [c for c in X.columns if not c.startswith(kept)]
+
+
+def log_counts(X: pd.DataFrame) -> pd.DataFrame:
+    """``log(1 + x)`` of the count and duration columns (:func:`count_columns`); a copy.
+
+    Introduced in notebook 05. Counts such as ``events_56d`` span several orders of magnitude,
+    so a few heavy users dominate a network's first layer even after standardisation; the
+    log compresses the tail while keeping 0 at 0. Other columns are returned unchanged.
+    """
+    return X.assign(**{c: np.log1p(X[c]) for c in count_columns(X)})
+
+
 def activity_sequences(
     events: pd.DataFrame,
     *,

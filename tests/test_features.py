@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from retainkit.features import (
     FEATURES,
     activity_sequences,
+    count_columns,
     describe_feature,
+    log_counts,
     make_snapshot,
     temporal_split,
 )
@@ -366,3 +368,23 @@ def test_active_within_narrows_the_population_but_not_the_features():
     assert info_all["active_within"] == pd.Timedelta("56D")
     with pytest.raises(ValueError, match="active_within"):
         make_snapshot(events, cutoff=cutoff, lookback="28D", active_within="30D")
+
+
+def test_log_counts_transforms_only_counts_and_durations():
+    X = pd.DataFrame(
+        {
+            "visits_7d": [0.0, 9.0],
+            "recency_days": [1.0, 0.0],
+            "share_like": [0.5, 0.25],
+            "trend_7d": [-0.3, 0.2],
+            "channel_organic": [1.0, 0.0],
+        },
+        index=pd.Index([10, 11], name="user_id"),
+    )
+    assert count_columns(X) == ["visits_7d", "recency_days"]
+    out = log_counts(X)
+    np.testing.assert_allclose(out["visits_7d"], [0.0, math.log(10.0)])
+    np.testing.assert_allclose(out["recency_days"], [math.log(2.0), 0.0])
+    pd.testing.assert_frame_equal(out.drop(columns=["visits_7d", "recency_days"]),
+                                  X.drop(columns=["visits_7d", "recency_days"]))
+    assert X.loc[11, "visits_7d"] == 9.0  # the input is not modified
