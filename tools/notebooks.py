@@ -11,7 +11,13 @@ import os
 import re
 from pathlib import Path
 
-import nbformat
+try:
+    import nbformat
+except ImportError:  # run with a Python that lacks the project's environment
+    raise SystemExit(
+        "nbformat is not installed in this Python: run the tools through the project's "
+        "environment (`make student`, `make check`, or `.venv/bin/python tools/...`)"
+    ) from None
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
