@@ -160,13 +160,48 @@ def test_app_snapshot_schema(preset):
     assert any(c.startswith("true_") for c in users.columns)
 
 
-def test_a_fresh_generation_equals_the_committed_files(tmp_path):
+def test_a_fresh_generation_matches_the_committed_files(tmp_path):
     make_data = make_data_module()
     written = make_data.write_generated(tmp_path)
     assert sorted(written) == sorted(
         ds.FILES.keys() - {"cdnow_master.txt.gz", "cdnow_sample.txt.gz"}
     )
     assert make_data.compare(tmp_path, DATA, written) == []
+
+
+def test_the_regeneration_check_fails_when_one_simulator_parameter_changes(tmp_path, monkeypatch):
+    from retainkit.simulate import PRESETS
+
+    make_data = make_data_module()
+    monkeypatch.setitem(PRESETS["shop"]["hazard_device"], "web", 0.31)  # was 0.30
+    written = make_data.write_generated(tmp_path, presets=("shop",))
+    problems = make_data.compare(tmp_path, DATA, [f for f in written if f.startswith("app_shop")])
+    assert problems and all("a fresh generation differs" in p for p in problems)
+    assert any(p.startswith("app_shop_events.parquet") for p in problems)
+
+
+def test_cpu_noise_passes_the_regeneration_check_but_real_changes_do_not():
+    make_data = make_data_module()
+    events = ds.load_app_events("shop").head(5000)
+    users = ds.load_app_users("shop")
+    assert make_data.frame_differences(events.copy(), events) == []
+    noisy = events.assign(timestamp=events["timestamp"] + pd.to_timedelta(
+        np.where(np.arange(len(events)) % 7 == 0, 1_000, 0), unit="ns"))  # 1 microsecond
+    assert make_data.frame_differences(noisy, events) == []
+    float_noise = users.assign(true_interest=users["true_interest"] * (1 + 4e-16))
+    assert make_data.frame_differences(float_noise, users) == []
+
+    late = events.copy()
+    late.loc[10, "timestamp"] += pd.Timedelta("2ms")
+    assert any("times differ by more than" in p for p in make_data.frame_differences(late, events))
+    renamed = events.copy()
+    renamed.loc[10, "event"] = "something_else"
+    assert any("'event'" in p for p in make_data.frame_differences(renamed, events))
+    shifted = users.assign(true_interest=users["true_interest"] * (1 + 1e-6))
+    assert any("'true_interest'" in p for p in make_data.frame_differences(shifted, users))
+    assert make_data.frame_differences(events.iloc[1:], events) == [
+        f"{len(events) - 1:,} rows != {len(events):,}"
+    ]
 
 
 def test_check_finds_stale_frames_and_tables(tmp_path, data_copy):

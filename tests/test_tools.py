@@ -485,7 +485,7 @@ def sanitize(text: str) -> str:
 def test_sanitize_file_parses_every_rule():
     text = SANITIZE_CFG.read_text(encoding="ascii")  # ASCII: nbval opens it with the locale
     n_rules = len(re.findall(r"^regex: ", text, re.MULTILINE))
-    assert n_rules == 11
+    assert n_rules == 12
     assert len(get_sanitize_patterns(text)) == n_rules  # each regex directly followed by replace
 
 
@@ -518,6 +518,12 @@ BAR = "\u2501" * 20
         ("100%|##########| 10/10 [00:01<00:00,  9.87it/s]", "100%|##########| 10/10 [TIME, RATE]"),
         ("  0%|          | 0/10 [00:00<?, ?it/s]", "  0%|          | 0/10 [TIME, RATE]"),
         ("epoch 3 [01:02:03<00:10, 1.25s/it, loss=0.3]", "epoch 3 [TIME, RATE, loss=0.3]"),
+        (
+            "last event 2026-06-03 23:59:52.270342+00:00, end 2026-06-04 00:00:00+00:00",
+            "last event 2026-06-03 23:59:52.SUBSECOND+00:00, end 2026-06-04 00:00:00+00:00",
+        ),
+        ("0  1 2026-01-05 00:12:50.822612+00:00  session_start",
+         "0  1 2026-01-05 00:12:50.SUBSECOND+00:00  session_start"),
     ],
 )
 def test_sanitizers_normalise_volatile_text(raw, expected):
@@ -530,6 +536,7 @@ def test_sanitizers_normalise_volatile_text(raw, expected):
         "mean retention 0.4123 after 7 days\n",
         "mask 0x1F, 12 users took 3 steps\n",
         "| cohort | 0 | 1 |\n|---|---|---|\n| 2024-01 | 1.0 | 0.42 |\n",
+        "first visit 2026-01-05 00:12:50+00:00, median gap 12.5 hours\n",
     ],
 )
 def test_sanitizers_leave_real_results_alone(text):
@@ -540,6 +547,7 @@ def test_sanitizers_do_not_hide_a_changed_metric():
     a = f"1/1 {BAR} 0s 12ms/step - loss: 0.4213\n"
     b = f"1/1 {BAR} 1s 9ms/step - loss: 0.4214\n"
     assert sanitize(a) != sanitize(b)
+    assert sanitize("2026-06-03 23:59:52.270342") != sanitize("2026-06-03 23:59:53.270342")
 
 
 # --------------------------------------------------------------------------- nbval end to end
