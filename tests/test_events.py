@@ -28,7 +28,7 @@ def raw_log() -> pd.DataFrame:
 
 
 def validate_raw(df: pd.DataFrame) -> pd.DataFrame:
-    return validate_events(df, user_col="uid", time_col="when", event_col="what")
+    return validate_events(df, user_col="uid", time_col="when", event_col="what", tz=UTC)
 
 
 # --- the clean output ---------------------------------------------------------------------
@@ -83,7 +83,11 @@ def test_naive_datetimes_and_datetime_objects_are_taken_as_utc():
     )
     objects = naive.assign(timestamp=pd.Series([dt.datetime(2024, 5, 1, 23, 30)], dtype=object))
     for df in (naive, objects):
-        assert validate_events(df)["timestamp"].iloc[0] == pd.Timestamp("2024-05-01 23:30", tz=UTC)
+        with pytest.warns(UserWarning, match=r"naive timestamps in column 'timestamp' were taken "
+                          r"as UTC.*tz='America/New_York'"):
+            out = validate_events(df)
+        assert out["timestamp"].iloc[0] == pd.Timestamp("2024-05-01 23:30", tz=UTC)
+        assert validate_events(df, tz="UTC").equals(out)
 
 
 def test_input_is_never_mutated():
@@ -106,16 +110,16 @@ def test_event_names_become_str_but_categoricals_stay():
     df = pd.DataFrame(
         {"user_id": [1, 1], "timestamp": ["2024-01-01", "2024-01-02"], "event": [3, 4]}
     )
-    assert validate_events(df)["event"].tolist() == ["3", "4"]
+    assert validate_events(df, tz=UTC)["event"].tolist() == ["3", "4"]
     cat = df.assign(event=pd.Categorical(["x", "y"]))
-    assert isinstance(validate_events(cat)["event"].dtype, pd.CategoricalDtype)
+    assert isinstance(validate_events(cat, tz=UTC)["event"].dtype, pd.CategoricalDtype)
 
 
 def test_simultaneous_events_keep_their_input_order():
     df = pd.DataFrame(
         {"user_id": [1, 1, 1], "timestamp": ["2024-01-01"] * 3, "event": ["c", "a", "b"]}
     )
-    assert validate_events(df)["event"].tolist() == ["c", "a", "b"]
+    assert validate_events(df, tz=UTC)["event"].tolist() == ["c", "a", "b"]
 
 
 def test_exact_duplicates_are_dropped_with_a_count():
@@ -155,7 +159,8 @@ def test_empty_frame():
 def test_missing_column_lists_the_available_ones():
     with pytest.raises(ValueError, match=r"'ts' \(time_col\) not found.*\['uid', 'when'"):
         validate_events(raw_log(), user_col="uid", time_col="ts", event_col="what")
-    with pytest.raises(ValueError, match=r"'user_id' \(user_col\) not found"):
+    with pytest.raises(ValueError, match=r"columns 'user_id' \(user_col\), 'timestamp' "
+                       r"\(time_col\), 'event' \(event_col\) not found"):
         validate_events(raw_log())
 
 
@@ -173,13 +178,13 @@ def test_nat_in_a_datetime_column():
         {"user_id": [1, 2], "timestamp": pd.to_datetime(["2024-01-01", None]), "event": "a"}
     )
     with pytest.raises(ValueError, match=r"'timestamp': missing or unparseable .* 1 row"):
-        validate_events(df)
+        validate_events(df, tz=UTC)
 
 
 def test_at_most_five_offending_rows_are_shown():
     df = pd.DataFrame({"user_id": range(8), "timestamp": ["nope"] * 8, "event": "a"})
     with pytest.raises(ValueError, match=r"in 8 row\(s\); first 5") as err:
-        validate_events(df)
+        validate_events(df, tz=UTC)
     assert shown_rows(str(err.value)) == 5
 
 
@@ -360,3 +365,105 @@ def test_property_session_gaps(data, gap_minutes, rnd):
         again.set_index(["user_id", "timestamp"])["session_id"].groupby(level=[0, 1]).first(),
         out.set_index(["user_id", "timestamp"])["session_id"].groupby(level=[0, 1]).first(),
     )
+
+
+# --- local times, formats, and every problem at once ------------------------------------------
+
+NY = "America/New_York"  # DST 2025: clocks jump 02:00 -> 03:00 on 9 March, 02:00 -> 01:00 on 2 Nov
+
+
+def local_log(times: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"user_id": range(len(times)), "timestamp": times, "event": "open"})
+
+
+def test_naive_local_times_are_converted_with_the_zone_s_dst_rules():
+    out = validate_events(local_log(["2025-03-08 12:00", "2025-03-10 12:00", "2025-11-03 12:00"]),
+                          tz=NY)
+    assert out["timestamp"].dt.hour.tolist() == [17, 16, 17]  # EST = UTC-5, EDT = UTC-4
+
+
+def test_nonexistent_local_times_raise_unless_shifted():
+    log = local_log(["2025-03-09 01:59", "2025-03-09 02:30", "2025-03-09 02:45", "2025-03-09 03:00"])
+    with pytest.raises(ValueError, match=r"does not exist in America/New_York .* in 2 row") as err:
+        validate_events(log, tz=NY)
+    assert "02:30" in str(err.value) and "shift_forward" in str(err.value)
+    forward = validate_events(log, tz=NY, nonexistent="shift_forward")["timestamp"]
+    assert forward.tolist() == [pd.Timestamp(t, tz=UTC) for t in
+                                ["2025-03-09 06:59", "2025-03-09 07:00", "2025-03-09 07:00",
+                                 "2025-03-09 07:00"]]
+
+
+def test_ambiguous_local_times_raise_unless_resolved():
+    log = local_log(["2025-11-02 00:59", "2025-11-02 01:30", "2025-11-02 02:00"])
+    with pytest.raises(ValueError, match=r"occurs twice in America/New_York .* in 1 row"):
+        validate_events(log, tz=NY)
+    earliest = validate_events(log, tz=NY, ambiguous="earliest")["timestamp"].dt.strftime("%H:%M")
+    latest = validate_events(log, tz=NY, ambiguous="latest")["timestamp"].dt.strftime("%H:%M")
+    assert earliest.tolist() == ["04:59", "05:30", "07:00"]  # 01:30 EDT
+    assert latest.tolist() == ["04:59", "06:30", "07:00"]  # 01:30 EST
+    flags = validate_events(log, tz=NY, ambiguous=np.array([True, False, True]))["timestamp"]
+    assert flags.dt.strftime("%H:%M").tolist() == latest.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2026, 12, 31)),
+       st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata"]))
+def test_property_local_times_match_zoneinfo(local, zone):
+    from zoneinfo import ZoneInfo
+
+    local = local.replace(microsecond=0)
+    aware = local.replace(tzinfo=ZoneInfo(zone))  # fold=0: the earliest of a repeated time
+    if aware.astimezone(dt.UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) != local:
+        return  # skipped by a DST change: no such local time
+    out = validate_events(local_log([local.strftime("%Y-%m-%d %H:%M:%S")]), tz=zone,
+                          ambiguous="earliest")
+    assert out["timestamp"].iloc[0] == pd.Timestamp(aware.astimezone(dt.UTC))
+
+
+def test_format_parses_fast_and_reports_what_does_not_match():
+    us = ["03/09/2025 01:30:00 PM", "12/31/2025 11:59:59 PM", "01/02/2025 12:00:00 AM"]
+    fmt = "%m/%d/%Y %I:%M:%S %p"
+    given_format = validate_events(local_log(us), tz=NY, format=fmt)
+    guessed = validate_events(local_log(us), tz=NY)  # the format is guessed from the first string
+    pd.testing.assert_frame_equal(given_format, guessed)
+    assert given_format["timestamp"].iloc[0] == pd.Timestamp("2025-03-09 17:30", tz=UTC)
+    with pytest.raises(ValueError, match=r"(?s)unparseable timestamp in 1 row.*format='%m/%d/%Y"):
+        validate_events(local_log([*us, "2025-01-02 10:00"]), tz=NY, format=fmt)
+    aware = validate_events(local_log(["2025-03-09 13:30 +0100"]), format="%Y-%m-%d %H:%M %z")
+    assert aware["timestamp"].iloc[0] == pd.Timestamp("2025-03-09 12:30", tz=UTC)
+
+
+def test_tz_on_aware_input_is_ignored_with_a_warning():
+    log = local_log(["2025-01-01T10:00Z"]).assign(
+        timestamp=lambda d: pd.to_datetime(d["timestamp"], utc=True))
+    with pytest.warns(UserWarning, match=r"tz='America/New_York' was not used.*already tz-aware"):
+        out = validate_events(log, tz=NY)
+    assert out["timestamp"].iloc[0] == pd.Timestamp("2025-01-01 10:00", tz=UTC)
+
+
+def test_every_problem_is_reported_at_once():
+    df = raw_log().astype({"uid": object})
+    df.loc[0, "uid"] = None
+    df.loc[1, "when"] = "not a time"
+    df.loc[2, "what"] = None
+    with pytest.raises(ValueError, match=r"the event log has 3 problems") as err:
+        validate_raw(df)
+    message = str(err.value)
+    for expected in ["1. column 'uid': missing user id in 1 row",
+                     "2. column 'what': missing event name in 1 row",
+                     "3. column 'when': missing or unparseable timestamp in 1 row"]:
+        assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tz": "Mars/Olympus_Mons"}, r"tz='Mars/Olympus_Mons' is not a time zone"),
+        ({"tz": NY, "nonexistent": "skip"}, r"nonexistent='skip' is not supported; accepted "
+                                            r"values: 'raise', 'shift_forward'"),
+        ({"tz": NY, "ambiguous": "first"}, r"ambiguous='first' is not supported"),
+    ],
+)
+def test_bad_zone_arguments_name_the_argument(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        validate_events(local_log(["2025-01-01 10:00"]), **kwargs)
