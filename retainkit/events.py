@@ -14,12 +14,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from retainkit._checks import positive_duration
+from retainkit._validation import Problems, offending, positive_duration
 
 __all__ = ["validate_events", "sessionize", "sessions"]
 
 CANONICAL = ("user_id", "timestamp", "event")
-MAX_SHOWN = 5  # offending rows shown in an error message
 
 # A time string is tz-aware when a clock time is followed by "Z", a UTC offset (+01:00, -0500,
 # +09) or the words UTC/GMT -- the ISO 8601 forms pandas itself recognises.
@@ -30,32 +29,6 @@ _AWARE_STRING = re.compile(
 
 NONEXISTENT = ("raise", "shift_forward", "shift_backward")
 AMBIGUOUS = ("raise", "infer", "earliest", "latest")
-
-
-def _offending(df: pd.DataFrame, mask, problem: str, column: str) -> str:
-    """Error text: the problem, the column, how many rows and the first few of them."""
-    mask = np.asarray(mask, dtype=bool)
-    n = int(mask.sum())
-    shown = df.loc[mask].head(MAX_SHOWN).to_string()
-    first = f"first {MAX_SHOWN}" if n > MAX_SHOWN else "all of them"
-    return f"column {column!r}: {problem} in {n} row(s); {first}:\n{shown}"
-
-
-class _Problems(list):
-    """Problems found in one log, raised together as one ValueError."""
-
-    def rows(self, df, mask, problem, column, hint=""):
-        if np.asarray(mask, dtype=bool).any():
-            self.append(_offending(df, mask, problem, column) + (f"\n{hint}" if hint else ""))
-
-    def raise_if_any(self):
-        if len(self) == 1:
-            raise ValueError(self[0])
-        if self:
-            raise ValueError(
-                f"the event log has {len(self)} problems:\n\n"
-                + "\n\n".join(f"{i}. {p}" for i, p in enumerate(self, 1))
-            )
 
 
 def _check_zone(tz) -> None:
@@ -74,7 +47,7 @@ def _to_utc(
     values: pd.Series,
     df: pd.DataFrame,
     column: str,
-    problems: _Problems,
+    problems: Problems,
     *,
     tz=None,
     format: str | None = None,
@@ -317,7 +290,7 @@ def validate_events(
             f"available columns: {list(df.columns)}"
         )
     renames = {user_col: "user_id", time_col: "timestamp", event_col: "event"}
-    problems = _Problems()
+    problems = Problems()
     for column in CANONICAL:
         if column in df.columns and column not in renames:
             problems.append(
@@ -403,7 +376,7 @@ def sessionize(
     for column, what in [(user_col, "missing user id"), (time_col, "missing timestamp")]:
         missing = events[column].isna().to_numpy()
         if missing.any():
-            raise ValueError(_offending(events, missing, what, column))
+            raise ValueError(offending(events, missing, what, column))
 
     out = events.sort_values([user_col, time_col], kind="mergesort")
     users = out[user_col].to_numpy()

@@ -1,0 +1,114 @@
+"""The one home of argument checks shared by every topic (scikit-learn's ``utils.validation``).
+
+Every message has one shape: it names the argument (or the column), says what is wrong, and
+what is accepted, e.g. ``mode='x' is not supported; accepted values: 'on', 'on_or_after'``.
+Problems with rows of a frame show up to ``MAX_SHOWN`` of them, and :class:`Problems` gathers
+everything wrong with one input so that it is reported at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MAX_SHOWN = 5  # offending rows shown in an error message
+
+
+def check_choice(name: str, value, accepted) -> None:
+    """Raise ``ValueError`` naming the argument and listing the accepted values.
+
+    >>> check_choice("mode", "on", ("on", "on_or_after"))
+    >>> check_choice("mode", "x", ("on", "on_or_after"))
+    Traceback (most recent call last):
+    ...
+    ValueError: mode='x' is not supported; accepted values: 'on', 'on_or_after'
+    """
+    accepted = tuple(accepted)
+    if not isinstance(value, str | bool | int | float | type(None)) or value not in accepted:
+        listed = ", ".join(repr(a) for a in accepted)
+        raise ValueError(f"{name}={value!r} is not supported; accepted values: {listed}")
+
+
+def check_int(name: str, value, minimum: int) -> int:
+    """An integer argument (bools refused) that must be at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_conf_level(conf_level, name: str = "conf_level") -> float:
+    """``conf_level`` if it lies strictly between 0 and 1, else ``ValueError``."""
+    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float | np.number) or \
+            not 0 < conf_level < 1:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {conf_level!r}")
+    return float(conf_level)
+
+
+def to_utc(value, name: str, tz=None) -> pd.Timestamp:
+    """A moment as a UTC Timestamp; strings and naive values are wall-clock ``tz`` (default UTC).
+
+    >>> to_utc("2025-03-09 12:00", "cutoff", tz="America/New_York")
+    Timestamp('2025-03-09 16:00:00+0000', tz='UTC')
+    """
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} cannot be read as a timestamp: {value!r}") from err
+    if pd.isna(ts):
+        raise ValueError(f"{name} is missing (NaT)")
+    if ts.tz is not None:
+        return ts.tz_convert("UTC")
+    return ts.tz_localize(tz or "UTC").tz_convert("UTC")
+
+
+def positive_duration(value, name: str) -> pd.Timedelta:
+    """A strictly positive duration such as ``"28D"`` or ``"30min"``."""
+    try:
+        td = pd.Timedelta(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} cannot be read as a duration (e.g. '28D'): {value!r}") from err
+    if pd.isna(td) or td <= pd.Timedelta(0):
+        raise ValueError(f"{name} must be a positive duration, got {value!r}")
+    return td
+
+
+def float_array(values, name: str) -> np.ndarray:
+    """A non-empty one-dimensional float array (a Keras ``(n, 1)`` output is flattened)."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be numeric, could not convert it: {err}") from None
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    return arr
+
+
+def offending(df: pd.DataFrame, mask, problem: str, column: str) -> str:
+    """Error text: the problem, the column, how many rows and the first few of them."""
+    mask = np.asarray(mask, dtype=bool)
+    n = int(mask.sum())
+    shown = df.loc[mask].head(MAX_SHOWN).to_string()
+    first = f"first {MAX_SHOWN}" if n > MAX_SHOWN else "all of them"
+    return f"column {column!r}: {problem} in {n} row(s); {first}:\n{shown}"
+
+
+class Problems(list):
+    """Everything wrong with one input, raised together as one ``ValueError``."""
+
+    def rows(self, df, mask, problem, column, hint=""):
+        """Record a problem with the rows of ``df`` where ``mask`` is true (if any)."""
+        if np.asarray(mask, dtype=bool).any():
+            self.append(offending(df, mask, problem, column) + (f"\n{hint}" if hint else ""))
+
+    def raise_if_any(self, what: str = "the event log"):
+        if len(self) == 1:
+            raise ValueError(self[0])
+        if self:
+            raise ValueError(
+                f"{what} has {len(self)} problems:\n\n"
+                + "\n\n".join(f"{i}. {p}" for i, p in enumerate(self, 1))
+            )
