@@ -5,6 +5,11 @@ DataFrame of features, one row per user) and returns one churn probability per r
 ``driver_table`` turns them into a global ranking of features, ``reason_codes`` into plain
 words per user, and ``importance_by_method`` lines up several explainers for comparison.
 
+A model that sees transformed inputs (``log_counts``, a scaler) is explained on those inputs,
+but people read raw units: ``explain(..., display_data=raw)`` or
+``with_display_data(explanation, raw)`` attach the raw values, and the tables, reason codes
+and plots then show them ("no activity for 10.6 days", not the 2.45 the model saw).
+
 A SHAP value is an *attribution*, not a cause: it says how much a feature moved this
 model's prediction away from the average prediction over the background data. The values
 of one row add up to ``prediction - base value`` (exactly for the deep, kernel and
@@ -14,6 +19,7 @@ permutation explainers, approximately for the gradient explainer).
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import time
 import warnings
@@ -49,6 +55,7 @@ def explain(
     seed: int = 0,
     output: str = "probability",
     background_sampling: str = "random",
+    display_data=None,
     **kw,
 ) -> shap.Explanation:
     """SHAP values of a Keras churn model for the users in ``X``.
@@ -105,6 +112,11 @@ def explain(
         ``"kmeans"`` (kernel method only): ``shap.kmeans`` summarises the background with
         ``n_background`` weighted centroids (shap fixes its k-means seed to 0), so the
         kernel explainer can use few rows that still stand for the whole background.
+    display_data : pandas.DataFrame or numpy.ndarray, optional
+        The values to *show* for the users in ``X`` when the model sees transformed inputs:
+        for a model trained on ``log_counts(X_raw)``, pass ``X_raw``. The SHAP values are
+        computed on ``X`` whatever this is; see :func:`with_display_data` for what it must
+        look like and what uses it.
     **kw
         Passed to the explainer's call: ``nsamples`` (gradient, default 200; kernel,
         default ``2 * n_features + 2048`` coalitions, all of them when fewer exist),
@@ -117,7 +129,8 @@ def explain(
         the mean output over the background sample, or shap's estimate of it),
         ``.data`` (the feature values of ``X``), ``.feature_names`` (the columns of
         ``X``), ``.instance_names`` (the index of ``X``), ``.output_names`` (the scale:
-        "probability", "logit" or "model output" when the last layer is not a sigmoid)
+        "probability", "logit" or "model output" when the last layer is not a sigmoid),
+        ``.display_data`` (``display_data`` as a float array aligned with ``X``, or None)
         and ``.compute_time`` (seconds spent explaining).
 
     Raises
@@ -126,7 +139,29 @@ def explain(
         Unknown ``method``, ``output`` or ``background_sampling``; non-numeric, missing or
         non-finite features; a feature count that does not match the model's input; a
         model with more than one output unit; ``output="logit"`` without a final sigmoid;
-        a model DeepExplainer cannot handle (see ``method``).
+        a model DeepExplainer cannot handle (see ``method``); a ``display_data`` that does
+        not match ``X`` (see :func:`with_display_data`).
+
+    Examples
+    --------
+    A logistic model that sees ``log1p`` of its two count features, explained exactly by the
+    kernel method; the reason code shows the raw value:
+
+    >>> import keras
+    >>> raw = pd.DataFrame({"recency_days": [10.6, 0.0, 3.0, 1.0], "sessions_7d": [0, 9, 2, 5]},
+    ...                    index=pd.Index([101, 102, 103, 104], name="user_id"))
+    >>> X = np.log1p(raw)
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    >>> model.layers[-1].set_weights([np.array([[1.5], [-0.5]]), np.array([0.0])])
+    >>> e = explain(model, X, X, method="kernel", display_data=raw)
+    >>> e.values.shape, e.output_names
+    ((4, 2), 'probability')
+    >>> p = np.asarray(model(X.to_numpy("float32")))[:, 0]
+    >>> bool(np.allclose(e.values.sum(axis=1) + e.base_values, p, atol=1e-5))
+    True
+    >>> days = {"recency_days": "no activity for {value:.1f} days"}
+    >>> reason_codes(e, top=1, templates=days).loc[101, "reason_1"]
+    'no activity for 10.6 days — raises risk'
     """
     _check_choice("method", method, METHODS)
     _check_choice("output", output, OUTPUTS)
@@ -140,6 +175,10 @@ def explain(
         raise ValueError(f"n_background must be a positive integer, got {n_background!r}")
     x = _feature_array(X, "X")
     bg = _background_array(background, X)
+    if display_data is not None:  # checked before the (slow) explainers run
+        display_data = _display_array(
+            display_data, [str(c) for c in X.columns], list(X.index), x.shape
+        )
     _check_model_inputs(model, x.shape[1])
     net, scale = _output_model(model, output)
 
@@ -161,11 +200,81 @@ def explain(
         values=np.asarray(values, dtype=float),
         base_values=np.broadcast_to(np.asarray(base, dtype=float), (len(x),)).copy(),
         data=X.to_numpy(dtype=float),
+        display_data=display_data,
         feature_names=[str(c) for c in X.columns],
         instance_names=list(X.index),
         output_names=scale,
         compute_time=elapsed,
     )
+
+
+def with_display_data(explanation: shap.Explanation, display_data) -> shap.Explanation:
+    """A copy of ``explanation`` that shows ``display_data`` instead of the model's inputs.
+
+    Introduced in notebook 07. For a model that sees transformed inputs (``log1p`` counts,
+    standardised values), ``.data`` holds what the model saw; ``display_data`` holds what a
+    person should read, usually the raw features. The SHAP values, base values, names and
+    ``compute_time`` are copied unchanged and the original explanation is not modified
+    (rebuilding an explanation by hand trips over shap's ``instance_names``, which has no
+    setter; assigning ``.display_data`` directly would change the caller's object unchecked).
+
+    With display values, :func:`driver_table` takes the *direction* from them ("higher" in
+    raw units), :func:`reason_codes` prints them, the waterfall and one-user bar plots label
+    the bars with them and the dependence plot puts them on its x axis and colour bar. The
+    beeswarm plot still colours dots by ``.data``, as shap does: for an increasing transform
+    such as ``log1p`` the high/low order of the colours is the same.
+
+    Parameters
+    ----------
+    explanation : shap.Explanation
+        A 2-D explanation (users x features) with ``.data`` and ``.feature_names``, such as
+        the result of :func:`explain`.
+    display_data : pandas.DataFrame, numpy.ndarray or None
+        Numeric, finite values, one per user and feature. A DataFrame must have exactly the
+        explanation's features as columns (any order) and the explained users as index (the
+        index of the ``X`` given to :func:`explain`; any order when its labels are unique):
+        it is aligned by label. An array must have the shape of ``explanation.values``, in
+        the same row and column order. An explanation without ``instance_names`` takes the
+        rows of a DataFrame in order. None returns a copy without display values.
+
+    Returns
+    -------
+    shap.Explanation
+        A new explanation whose ``.display_data`` is a float array aligned with ``.values``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``display_data``: wrong shape; missing, unexpected or duplicated columns; an
+        index that does not hold the explained users; non-numeric, missing or infinite values
+        (all mismatches of shape, columns and index are reported together).
+
+    Examples
+    --------
+    >>> e = shap.Explanation(values=np.array([[0.3, -0.1], [-0.2, 0.1]]),
+    ...                      data=np.log1p([[10.6, 1.0], [2.0, 0.0]]),
+    ...                      feature_names=["recency_days", "Platform_web"],
+    ...                      instance_names=["ann", "bob"])
+    >>> reason_codes(e, top=1).reason_1.tolist()
+    ['recency_days = 2.45 — raises risk', 'Platform_web = 0 — raises risk']
+    >>> raw = pd.DataFrame({"Platform_web": [0, 1], "recency_days": [2.0, 10.6]},
+    ...                    index=["bob", "ann"])
+    >>> shown = with_display_data(e, raw)
+    >>> reason_codes(shown, top=1).reason_1.tolist()
+    ['recency_days = 10.6 — raises risk', 'Platform_web = 0 — raises risk']
+    >>> bool(np.array_equal(shown.values, e.values)), e.display_data is None
+    (True, True)
+    """
+    values, _, names = _explanation_arrays(explanation)
+    if display_data is not None:
+        names_of_rows = explanation.instance_names
+        if names_of_rows is not None and len(names_of_rows) != len(values):
+            names_of_rows = None
+        display_data = _display_array(display_data, names, names_of_rows, values.shape)
+    result = copy.copy(explanation)  # shap's copy rebuilds every field except compute_time
+    result.display_data = display_data
+    result.compute_time = explanation.compute_time
+    return result
 
 
 def driver_table(explanation: shap.Explanation) -> pd.DataFrame:
@@ -178,13 +287,26 @@ def driver_table(explanation: shap.Explanation) -> pd.DataFrame:
     when larger values push the prediction up, "higher → lowers risk" when they push it
     down, "no clear direction" when the correlation is undefined or zero (a constant
     feature, or one the model ignores). A direction summarises a trend; a U-shaped effect
-    needs a dependence plot.
+    needs a dependence plot. When the explanation has display values (``display_data`` of
+    :func:`explain` or :func:`with_display_data`), the direction is computed from them, so
+    "higher" means higher in raw units; ``mean_abs_shap`` and ``share`` do not depend on them.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``feature``, ``mean_abs_shap``, ``share``, ``direction``, sorted by
         ``mean_abs_shap`` (largest first), indexed by rank 1, 2, ...
+
+    Examples
+    --------
+    >>> e = shap.Explanation(values=np.array([[0.3, -0.1], [-0.5, 0.2], [0.1, 0.0]]),
+    ...                      data=np.array([[12.0, 3.0], [5.0, 1.0], [40.0, 0.5]]),
+    ...                      feature_names=["recency_days", "score"])
+    >>> table = driver_table(e)
+    >>> table.feature.tolist(), table.mean_abs_shap.round(3).tolist()
+    (['recency_days', 'score'], [0.3, 0.1])
+    >>> table.direction.tolist()
+    ['higher → raises risk', 'higher → lowers risk']
     """
     values, data, names = _explanation_arrays(explanation)
     mean_abs = np.abs(values).mean(axis=0)
@@ -223,6 +345,9 @@ def reason_codes(
     ``templates={"recency_days": "no visit for {value:.0f} days"}`` gives
     ``"no visit for 12 days — raises risk"`` (a template may also use ``{feature}``).
     Values of integer-valued features print as integers, others with 3 significant digits.
+    The values printed are the explanation's display values when it has them (``display_data``
+    of :func:`explain` or :func:`with_display_data`: raw units for a model that sees
+    ``log_counts``), otherwise ``.data``.
 
     Returns
     -------
@@ -230,6 +355,19 @@ def reason_codes(
         One row per explained user (indexed by the explanation's ``instance_names``, that
         is the index of the ``X`` given to ``explain``), columns ``reason_1`` ...
         ``reason_<top>``.
+
+    Examples
+    --------
+    >>> e = shap.Explanation(values=np.array([[0.3, -0.1, 0.2], [-0.5, 0.4, 0.0]]),
+    ...                      data=np.array([[12.0, 3.14159, 2.0], [5.0, 0.5, 0.0]]),
+    ...                      feature_names=["recency_days", "score", "n_sessions"],
+    ...                      instance_names=["ann", "bob"])
+    >>> reason_codes(e, top=2).loc["ann"].tolist()
+    ['recency_days = 12 — raises risk', 'n_sessions = 2 — raises risk']
+    >>> codes = reason_codes(e, top=1, templates={"recency_days": "no visit for {value:.0f} days"},
+    ...                      direction="both")
+    >>> codes.reason_1.tolist()
+    ['no visit for 12 days — raises risk', 'no visit for 5 days — lowers risk']
     """
     values, data, names = _explanation_arrays(explanation)
     if not isinstance(top, int | np.integer) or top < 1:
@@ -266,6 +404,18 @@ def importance_by_method(explanations: Mapping[str, shap.Explanation]) -> pd.Dat
     row per feature and one column per method, sorted by the first method (largest first).
     ``.rank(ascending=False)`` turns it into importance ranks, and ``.corr("spearman")``
     measures how far the explainers agree on the ordering.
+
+    Examples
+    --------
+    >>> a = shap.Explanation(values=np.array([[0.4, -0.1], [-0.2, 0.1]]), data=np.zeros((2, 2)),
+    ...                      feature_names=["recency_days", "score"])
+    >>> b = shap.Explanation(values=np.array([[0.2, 0.3], [0.2, -0.1]]), data=np.zeros((2, 2)),
+    ...                      feature_names=["recency_days", "score"])
+    >>> table = importance_by_method({"deep": a, "kernel": b})
+    >>> table.columns.tolist(), table.index.tolist()
+    (['deep', 'kernel'], ['recency_days', 'score'])
+    >>> table.round(3).to_numpy().tolist()
+    [[0.3, 0.2], [0.1, 0.2]]
     """
     if not explanations:
         raise ValueError("explanations is empty: pass a dict {method name: shap.Explanation}")
@@ -458,7 +608,7 @@ def _check_choice(argument, value, accepted):
         raise ValueError(f"{argument} must be one of {list(accepted)}, got {value!r}")
 
 
-def _feature_array(frame, argument):
+def _feature_array(frame, argument, dtype=np.float32):
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"{argument} must be a pandas DataFrame, got {type(frame).__name__}")
     if frame.empty:
@@ -472,15 +622,81 @@ def _feature_array(frame, argument):
         raise ValueError(
             f"{argument} has non-numeric columns {non_numeric}: encode them as numbers first"
         )
-    array = frame.to_numpy(dtype=np.float32)
+    array = frame.to_numpy(dtype=dtype)
     bad = ~np.isfinite(array)
     if bad.any():
         columns = [str(c) for c in frame.columns[bad.any(axis=0)]]
+        rows = frame.index[bad.any(axis=1)]
         raise ValueError(
-            f"{argument} has {int(bad.any(axis=1).sum())} rows with missing or infinite "
-            f"values, in columns {columns}"
+            f"{argument} has {len(rows)} rows with missing or infinite values, in columns "
+            f"{columns} (rows {_some(rows)})"
         )
     return array
+
+
+def _some(labels, k=5):
+    """The first ``k`` labels for an error message, with "..." when there are more."""
+    labels = list(labels)
+    return "[" + ", ".join(map(repr, labels[:k])) + (", ...]" if len(labels) > k else "]")
+
+
+def _display_array(display_data, feature_names, instance_names, shape):
+    """``display_data`` as a float64 array aligned with the explained rows and features.
+
+    ``instance_names`` (the explained users' labels, or None when unknown) is used to align a
+    DataFrame by label; every mismatch of shape, columns and index is reported at once.
+    """
+    n_rows, n_features = shape
+    if not isinstance(display_data, pd.DataFrame):
+        array = np.asarray(display_data)
+        if array.shape != (n_rows, n_features):
+            raise ValueError(
+                f"display_data has shape {array.shape}, expected {(n_rows, n_features)} (one row "
+                "per explained user, one column per feature, in the order of X); pass a "
+                "DataFrame to align rows and columns by label"
+            )
+        index = pd.RangeIndex(n_rows) if instance_names is None else pd.Index(instance_names)
+        frame = pd.DataFrame(array, columns=feature_names, index=index)
+        return _feature_array(frame, "display_data", dtype=np.float64)
+
+    problems = []
+    columns = pd.Index([str(c) for c in display_data.columns])
+    missing = [f for f in feature_names if f not in columns]
+    unexpected = [c for c in columns if c not in feature_names]
+    if missing or unexpected:
+        problems.append(
+            f"columns must be the explained features: missing {missing}, unexpected {unexpected}"
+        )
+    if columns.has_duplicates:
+        problems.append(f"duplicated columns {sorted(set(columns[columns.duplicated()]))}")
+    rows, index = None, display_data.index
+    if instance_names is None:
+        if len(index) != n_rows:
+            problems.append(f"has {len(index)} rows, the explanation has {n_rows}")
+    else:
+        expected = pd.Index(instance_names)
+        if not index.equals(expected):
+            absent, extra = expected.difference(index), index.difference(expected)
+            if absent.empty and extra.empty and expected.is_unique and index.is_unique:
+                rows = expected  # the same users in another order: align by label
+            else:
+                detail = [f"{len(absent)} missing {_some(absent)}"] if len(absent) else []
+                if len(extra):
+                    detail.append(f"{len(extra)} unexpected {_some(extra)}")
+                if index.has_duplicates:
+                    detail.append(f"duplicated {_some(index[index.duplicated()].unique())}")
+                if not detail:  # same labels, other order, but duplicates make it ambiguous
+                    detail.append("the explained users have duplicated labels, so it must be "
+                                  "their index in the same order")
+                problems.append(
+                    "index must hold the explained users (the index of X): " + ", ".join(detail)
+                )
+    if problems:
+        raise ValueError("display_data " + "; ".join(problems))
+    frame = display_data.set_axis(columns, axis=1)[feature_names]
+    if rows is not None:
+        frame = frame.loc[rows]
+    return _feature_array(frame, "display_data", dtype=np.float64)
 
 
 def _background_array(background, X):
@@ -511,7 +727,8 @@ def _explanation_arrays(explanation):
         )
     if explanation.data is None or explanation.feature_names is None:
         raise ValueError("explanation needs .data and .feature_names (use retainkit.explain)")
-    data = np.asarray(explanation.data, dtype=float)
+    shown = explanation.data if explanation.display_data is None else explanation.display_data
+    data = np.asarray(shown, dtype=float)
     return values, data, [str(n) for n in explanation.feature_names]
 
 

@@ -2,7 +2,9 @@
 
 Oracles: the closed-form Shapley values of a linear model (phi_j = w_j (x_j - mean x_j)),
 a hand-weighted network whose output cannot depend on x2..x5, scipy's Spearman correlation,
-and small explanations whose driver tables and reason codes are written out by hand.
+and small explanations whose driver tables and reason codes are written out by hand. Display
+values (issue 11): a model trained on log1p inputs, explained with the raw values; its SHAP
+values must equal those of the same explanation without display values.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from retainkit.explain import (  # noqa: E402
     explain,
     importance_by_method,
     reason_codes,
+    with_display_data,
 )
 from retainkit.plotting._explain import (  # noqa: E402
     plot_explainer_agreement,
@@ -496,3 +499,209 @@ def test_waterfall_picks_the_row_by_position_even_with_integer_user_ids():
     plot_shap_waterfall(e, row=0, ax=ax)
     assert "user 7: prediction 1 " in ax.get_title()
     plt.close("all")
+
+
+# --- display values for a model that sees log1p inputs (issue 11) ------------------------------
+
+RAW_FEATURES = ["recency_days", "sessions_7d", "Platform_web"]
+N_SHOWN = 40
+DAYS = {"recency_days": "no activity for {value:.1f} days"}
+
+
+@pytest.fixture(scope="module")
+def log_inputs():
+    """Raw features, their log1p (what the model sees, one-hot included as the issue's
+    log_counts did) and a tiny Keras model trained on the log1p inputs."""
+    rng = np.random.default_rng(11)
+    n = 600
+    raw = pd.DataFrame(
+        {
+            "recency_days": np.round(rng.exponential(6.0, n), 1),
+            "sessions_7d": rng.poisson(3.0, n).astype(float),
+            "Platform_web": rng.integers(0, 2, n).astype(float),
+        },
+        index=pd.Index(np.arange(5000, 5000 + n), name="user_id"),
+    )
+    raw.iloc[0] = [10.6, 4.0, 1.0]  # the issue's user: inactive 10.6 days, on the web
+    X = np.log1p(raw)
+    logit = 1.5 * (X.recency_days - 1.8) - 0.8 * X.sessions_7d + 0.3 * X.Platform_web
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.float32)
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy")
+    model.fit(X.to_numpy(np.float32), y.to_numpy(), epochs=6, batch_size=64, verbose=0)
+    return raw, X, model
+
+
+@pytest.fixture(scope="module")
+def shown_and_plain(log_inputs):
+    raw, X, model = log_inputs
+    rows = X.iloc[:N_SHOWN]
+    plain = explain(model, X, rows, n_background=50)
+    shown = explain(model, X, rows, n_background=50, display_data=raw.iloc[:N_SHOWN])
+    return shown, plain
+
+
+@pytest.mark.parametrize("method", ["deep", "kernel"])
+def test_display_data_leaves_shap_values_unchanged(log_inputs, method):
+    raw, X, model = log_inputs
+    rows = X.iloc[:N_SHOWN]
+    plain = explain(model, X, rows, method=method, n_background=30)
+    shown = explain(model, X, rows, method=method, n_background=30,
+                    display_data=raw.iloc[:N_SHOWN])
+    np.testing.assert_allclose(shown.values, plain.values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(shown.base_values, plain.base_values, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(shown.data, rows.to_numpy())  # .data stays the model's input
+    np.testing.assert_array_equal(shown.display_data, raw.iloc[:N_SHOWN].to_numpy())
+    assert plain.display_data is None
+    assert list(shown.instance_names) == list(rows.index)
+    assert list(shown.feature_names) == RAW_FEATURES
+    # still additive against the model evaluated on the log inputs
+    p = model_output(model, rows)
+    assert np.abs(shown.values.sum(axis=1) + shown.base_values - p).max() < 1e-3
+
+
+def test_reason_codes_print_raw_values(shown_and_plain):
+    shown, plain = shown_and_plain
+    user = 5000
+    # direction="both" with top=3 lists every feature, whatever the model ranks first
+    raw_words = " | ".join(reason_codes(shown, top=3, templates=DAYS, direction="both").loc[user])
+    log_words = " | ".join(reason_codes(plain, top=3, templates=DAYS, direction="both").loc[user])
+    assert "no activity for 10.6 days" in raw_words
+    assert "Platform_web = 1 " in raw_words and "sessions_7d = 4 " in raw_words
+    # without display values: the log1p values the issue saw (log1p(10.6) = 2.45, log 2 = 0.693)
+    assert "no activity for 2.5 days" in log_words
+    assert "Platform_web = 0.693" in log_words and "sessions_7d = 1.61" in log_words
+    # the same features are chosen, in the same order: only the printed values differ
+    codes_raw, codes_log = reason_codes(shown, top=2), reason_codes(plain, top=2)
+    assert codes_raw.isna().equals(codes_log.isna())
+    first = lambda text: None if text is None else text.split(" = ")[0]  # noqa: E731
+    assert codes_raw.map(first).equals(codes_log.map(first))
+
+
+def test_driver_table_reads_direction_from_raw_values():
+    # Pearson's r is not invariant under log1p: with these SHAP values it is positive against
+    # the raw values and negative against their log1p (checked with numpy as the oracle).
+    raw = np.array([0.0, 1.0, 2.0, 3.0, 100.0])
+    shap_values = np.array([2.0, -1.0, -1.0, -1.0, 0.3])
+    assert np.corrcoef(raw, shap_values)[0, 1] > 0 > np.corrcoef(np.log1p(raw), shap_values)[0, 1]
+    e = shap.Explanation(values=np.c_[shap_values, -shap_values],
+                         data=np.log1p(np.c_[raw, raw]), feature_names=["sessions", "mirror"])
+    plain, shown = driver_table(e), driver_table(with_display_data(e, np.c_[raw, raw]))
+    assert plain.set_index("feature").direction.tolist() == [LOWERS, RAISES]
+    assert shown.set_index("feature").direction.tolist() == [RAISES, LOWERS]
+    pd.testing.assert_series_equal(shown.mean_abs_shap, plain.mean_abs_shap)
+    pd.testing.assert_series_equal(shown.share, plain.share)
+
+
+def test_driver_table_of_the_log_model_with_and_without_display(shown_and_plain):
+    shown, plain = shown_and_plain
+    a, b = driver_table(shown), driver_table(plain)
+    pd.testing.assert_frame_equal(a[["feature", "mean_abs_shap", "share"]],
+                                  b[["feature", "mean_abs_shap", "share"]])
+    # the label was built to rise with recency and fall with sessions
+    assert a.set_index("feature").direction[["recency_days", "sessions_7d"]].tolist() == [
+        RAISES, LOWERS]
+
+
+def test_display_frame_is_aligned_by_label(log_inputs, shown_and_plain):
+    raw, X, model = log_inputs
+    shown, _ = shown_and_plain
+    shuffled = raw.iloc[:N_SHOWN].sample(frac=1, random_state=0)[RAW_FEATURES[::-1]]
+    again = with_display_data(shown, shuffled)
+    np.testing.assert_array_equal(again.display_data, raw.iloc[:N_SHOWN].to_numpy())
+    as_array = with_display_data(shown, raw.iloc[:N_SHOWN].to_numpy())
+    np.testing.assert_array_equal(as_array.display_data, shown.display_data)
+    # slicing keeps values and display values together
+    np.testing.assert_array_equal(shown[5:8].display_data, raw.iloc[5:8].to_numpy())
+    np.testing.assert_array_equal(shown[:, "recency_days"].display_data,
+                                  raw.recency_days.iloc[:N_SHOWN].to_numpy())
+
+
+def test_with_display_data_copies_an_existing_explanation(shown_and_plain, log_inputs):
+    raw, _, _ = log_inputs
+    shown, plain = shown_and_plain
+    attached = with_display_data(plain, raw.iloc[:N_SHOWN])
+    assert plain.display_data is None  # the original is not modified
+    for field in ("values", "base_values", "data", "display_data"):
+        np.testing.assert_array_equal(getattr(attached, field), getattr(shown, field))
+    assert list(attached.instance_names) == list(plain.instance_names)
+    assert list(attached.feature_names) == RAW_FEATURES
+    assert attached.output_names == "probability"
+    assert attached.compute_time == plain.compute_time
+    pd.testing.assert_frame_equal(reason_codes(attached, templates=DAYS),
+                                  reason_codes(shown, templates=DAYS))
+    removed = with_display_data(attached, None)
+    assert removed.display_data is None
+    pd.testing.assert_frame_equal(reason_codes(removed), reason_codes(plain))
+
+
+def test_bad_display_data_raises_naming_it(log_inputs, shown_and_plain):
+    raw, X, model = log_inputs
+    _, plain = shown_and_plain
+    rows, good = X.iloc[:N_SHOWN], raw.iloc[:N_SHOWN]
+
+    def check(display, match):
+        with pytest.raises(ValueError, match=match):
+            explain(model, X, rows, n_background=10, display_data=display)
+        with pytest.raises(ValueError, match=match):
+            with_display_data(plain, display)
+
+    check(good.to_numpy()[:-1], r"display_data has shape \(39, 3\), expected \(40, 3\)")
+    check(good.to_numpy()[:, :2], r"display_data has shape \(40, 2\), expected \(40, 3\)")
+    check(good.rename(columns={"sessions_7d": "sessions"}),
+          r"display_data columns must be the explained features: missing \['sessions_7d'\], "
+          r"unexpected \['sessions'\]")
+    check(good.drop(columns="Platform_web"), r"missing \['Platform_web'\], unexpected \[\]")
+    check(raw.iloc[1 : N_SHOWN + 1],
+          r"display_data index must hold the explained users \(the index of X\): "
+          r"1 missing \[5000\], 1 unexpected \[5040\]")
+    check(good.reset_index(drop=True), r"40 missing \[5000, 5001, 5002, 5003, 5004, \.\.\.\]")
+    check(pd.concat([good.iloc[:-1], good.iloc[:1]]), r"duplicated \[5000\]")
+    # everything wrong is reported at once
+    both = raw.iloc[1 : N_SHOWN + 1].rename(columns={"sessions_7d": "sessions"})
+    check(both, r"unexpected \['sessions'\]; index must hold the explained users")
+    check(good.assign(Platform_web="web"), r"display_data has non-numeric columns \['Platform_web'\]")
+    nan_row = good.copy()
+    nan_row.iloc[3, 0] = np.nan
+    check(nan_row, r"display_data has 1 rows with missing or infinite values, in columns "
+                   r"\['recency_days'\] \(rows \[5003\]\)")
+    with pytest.raises(ValueError, match="must be a shap.Explanation"):
+        with_display_data(good, good)
+
+
+def test_plots_show_raw_values(shown_and_plain, log_inputs, close_figures):
+    raw, _, _ = log_inputs
+    shown, plain = shown_and_plain
+    ax = plot_shap_waterfall(shown, user=5000)
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    assert {"10.6 = recency_days", "4 = sessions_7d", "1 = Platform_web"} <= labels
+    ax = plot_shap_waterfall(plain, user=5000)
+    assert "2.451 = recency_days" in {t.get_text() for t in ax.get_yticklabels()}
+
+    ax = plot_shap_bar(shown[0])  # one user: bars labelled with that user's raw values
+    assert "10.6 = recency_days" in {t.get_text() for t in ax.get_yticklabels()}
+
+    ax = plot_shap_dependence(shown, "recency_days", color="sessions_7d")
+    points = ax.collections[0]
+    np.testing.assert_allclose(np.sort(points.get_offsets()[:, 0]),
+                               np.sort(raw.recency_days.iloc[:N_SHOWN]))
+    np.testing.assert_allclose(np.sort(points.get_offsets()[:, 1]), np.sort(shown.values[:, 0]))
+    sessions = raw.sessions_7d.iloc[:N_SHOWN].to_numpy()  # shap colours 5th-95th percentile
+    low, high = np.percentile(sessions, [5, 95])
+    np.testing.assert_allclose(np.sort(points.get_array()), np.sort(np.clip(sessions, low, high)))
+    assert ax.get_xlabel() == "recency_days (raw value)"
+    assert plot_shap_dependence(plain, "recency_days").get_xlabel() == (
+        "recency_days (feature value)")
+
+    # the beeswarm colours by the model's inputs, with or without display values
+    drawn = []
+    for e in (shown, plain):
+        np.random.seed(0)  # shap's beeswarm shuffles with NumPy's global random state
+        ax = plot_shap_beeswarm(e)
+        drawn.append([(c.get_offsets().copy(), c.get_array()) for c in ax.collections])
+    for (offsets_a, colours_a), (offsets_b, colours_b) in zip(*drawn, strict=True):
+        np.testing.assert_array_equal(offsets_a, offsets_b)
+        if colours_a is not None:
+            np.testing.assert_array_equal(colours_a, colours_b)

@@ -5,6 +5,11 @@ Thin wrappers over shap's own plots (beeswarm, bar, waterfall, scatter) that dra
 the explanation's scale (probability or log-odds, from ``explanation.output_names`` as
 set by :func:`retainkit.explain.explain`), and return the axis instead of showing it.
 ``plot_explainer_agreement`` compares the feature rankings of several explainers.
+
+An explanation with display values (``explain(..., display_data=raw)`` or
+``with_display_data``) is shown in raw units: the waterfall and one-user bar plots label the
+bars with the display values and the dependence plot puts them on its x axis and colour bar.
+The beeswarm colours dots by the model's inputs (``.data``), as shap does.
 """
 
 from __future__ import annotations
@@ -33,6 +38,18 @@ def plot_shap_beeswarm(explanation: shap.Explanation, *, max_display: int = 10, 
     Introduced in notebook 07. Features are ordered by mean |SHAP value|, largest on top;
     beyond ``max_display`` the rest are summed into one row. Red dots are high feature
     values, blue low ones: red dots right of zero mean "higher values raise predicted risk".
+    The colours come from the values the model saw (``.data``) even when the explanation has
+    display values; for an increasing transform such as ``log1p`` high and low are the same.
+
+    Examples
+    --------
+    >>> e = shap.Explanation(values=np.array([[0.3, -0.1], [-0.2, 0.1], [0.1, 0.0]]),
+    ...                      data=np.array([[12.0, 1.0], [2.0, 0.0], [5.0, 1.0]]),
+    ...                      feature_names=["recency_days", "Platform_web"])
+    >>> ax = plot_shap_beeswarm(e)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Platform_web', 'recency_days']
+    >>> plt.close("all")
     """
     ax = _axis(ax)
     with _interactive_kept():
@@ -46,7 +63,17 @@ def plot_shap_bar(explanation: shap.Explanation, *, max_display: int = 10, title
     """Global importance: mean |SHAP value| per feature, largest on top.
 
     Introduced in notebook 07. Given a single user's explanation (one row), the bars are that
-    user's signed SHAP values instead.
+    user's signed SHAP values instead, labelled "<value> = <feature>" with the display values
+    when the explanation has them.
+
+    Examples
+    --------
+    >>> e = shap.Explanation(values=np.array([[0.3, -0.1], [-0.2, 0.1], [0.1, 0.0]]),
+    ...                      data=np.zeros((3, 2)), feature_names=["recency_days", "Platform_web"])
+    >>> ax = plot_shap_bar(e)
+    >>> ax.get_title(), len(ax.patches)
+    ('Global feature importance', 2)
+    >>> plt.close("all")
     """
     ax = _axis(ax)
     with _interactive_kept():
@@ -66,7 +93,23 @@ def plot_shap_waterfall(explanation: shap.Explanation, row: int | None = None, *
     neither. The bottom tick is E[f(X)], the base value (the average prediction over the
     background); each bar adds one feature's SHAP value; the top tick is f(x), this user's
     prediction. shap sizes the figure to the number of features; the size of a figure you
-    pass in through ``ax`` is restored afterwards.
+    pass in through ``ax`` is restored afterwards. Bars are labelled "<value> = <feature>",
+    with the display values when the explanation has them (raw units for a model that sees
+    ``log_counts``).
+
+    Examples
+    --------
+    >>> e = shap.Explanation(values=np.array([[0.3, -0.1], [-0.2, 0.1]]),
+    ...                      base_values=np.full(2, 0.2), data=np.log1p([[10.6, 1.0], [2.0, 0.0]]),
+    ...                      display_data=np.array([[10.6, 1.0], [2.0, 0.0]]),
+    ...                      feature_names=["recency_days", "Platform_web"],
+    ...                      instance_names=["ann", "bob"])
+    >>> ax = plot_shap_waterfall(e, user="ann")
+    >>> ax.get_title()
+    'Why user ann: prediction 0.4 vs average 0.2'
+    >>> sorted(t.get_text() for t in ax.get_yticklabels() if " = " in t.get_text())
+    ['1 = Platform_web', '10.6 = recency_days']
+    >>> plt.close("all")
     """
     single, name = _select_row(explanation, row, user)
     caller_axis = ax is not None
@@ -95,12 +138,27 @@ def plot_shap_dependence(explanation: shap.Explanation, feature: str, *, color=N
     Introduced in notebook 07. ``color=None`` draws every user in one colour;
     ``color="auto"`` lets shap colour by the feature that seems to interact most with this
     one; ``color="<feature name>"`` colours by that feature. The grey histogram at the
-    bottom shows where the data are: far from them the model extrapolates.
+    bottom shows where the data are: far from them the model extrapolates. When the
+    explanation has display values, the x axis, histogram and colour bar use them (raw
+    units) and the x label says "raw value"; the SHAP values are the same.
+
+    Examples
+    --------
+    >>> e = shap.Explanation(values=np.array([[0.3, -0.1], [-0.2, 0.1], [0.1, 0.0]]),
+    ...                      data=np.log1p([[12.0, 1.0], [2.0, 0.0], [5.0, 1.0]]),
+    ...                      display_data=np.array([[12.0, 1.0], [2.0, 0.0], [5.0, 1.0]]),
+    ...                      feature_names=["recency_days", "Platform_web"])
+    >>> ax = plot_shap_dependence(e, "recency_days")
+    >>> ax.get_xlabel(), sorted(ax.collections[0].get_offsets()[:, 0].tolist())
+    ('recency_days (raw value)', [2.0, 5.0, 12.0])
+    >>> plt.close("all")
     """
     names = [str(n) for n in explanation.feature_names]
     for argument, value in (("feature", feature), ("color", color)):
         if value not in (None, "auto") and value not in names:
             raise ValueError(f"{argument} must be one of the features {names}, got {value!r}")
+    shown_as = "feature value" if explanation.display_data is None else "raw value"
+    explanation = _display_as_data(explanation)
     if color is None:
         colour = PALETTE[0]
     elif color == "auto":
@@ -111,7 +169,7 @@ def plot_shap_dependence(explanation: shap.Explanation, feature: str, *, color=N
     with _interactive_kept():
         shap.plots.scatter(explanation[:, feature], color=colour, ax=ax, show=False)
     return decorate(ax, title=title or f"How {feature} moves predicted churn",
-                    xlabel=f"{feature} (feature value)",
+                    xlabel=f"{feature} ({shown_as})",
                     ylabel=f"SHAP value for {feature}\n({_scale_words(explanation)})", legend=False)
 
 
@@ -124,6 +182,17 @@ def plot_explainer_agreement(explanations: Mapping[str, shap.Explanation], *, ki
     value|); ``kind="share"`` its share of the total mean |SHAP value|, which also shows
     magnitudes. Features are ordered by the first method. The title gives the lowest
     Spearman rank correlation between any two methods (1 = identical order).
+
+    Examples
+    --------
+    >>> a = shap.Explanation(values=np.array([[0.4, -0.1], [-0.2, 0.1]]), data=np.zeros((2, 2)),
+    ...                      feature_names=["recency_days", "score"])
+    >>> b = shap.Explanation(values=np.array([[0.2, 0.3], [0.2, -0.1]]), data=np.zeros((2, 2)),
+    ...                      feature_names=["recency_days", "score"])
+    >>> ax = plot_explainer_agreement({"deep": a, "kernel": b})
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['recency_days', 'score']
+    >>> plt.close("all")
     """
     _check_choice("kind", kind, AGREEMENT_KINDS)
     table = importance_by_method(explanations)
@@ -161,6 +230,21 @@ def _interactive_kept():
             plt.ion()
 
 
+def _display_as_data(explanation):
+    """The explanation with its display values as ``.data``: shap's scatter plot places the
+    points (and colours them) by ``.data`` and reads ``.display_data`` only for text labels."""
+    if explanation.display_data is None:
+        return explanation
+    return shap.Explanation(
+        values=explanation.values,
+        base_values=explanation.base_values,
+        data=explanation.display_data,
+        feature_names=explanation.feature_names,
+        instance_names=explanation.instance_names,
+        output_names=explanation.output_names,
+    )
+
+
 def _scale_words(explanation):
     return "change in " + _SCALES.get(explanation.output_names, "model output")
 
@@ -187,11 +271,12 @@ def _select_row(explanation, row, user):
     # Not explanation[row]: shap reads an integer as an instance name when one matches, so
     # with integer user ids it would pick another user. Build the one-row view by position.
     base = np.asarray(explanation.base_values)
-    data = explanation.data
+    data, display = explanation.data, explanation.display_data
     single = shap.Explanation(
         values=np.asarray(explanation.values)[row],
         base_values=base[row] if base.ndim else base,
         data=None if data is None else np.asarray(data)[row],
+        display_data=None if display is None else np.asarray(display)[row],
         feature_names=explanation.feature_names,
     )
     return single, label
