@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from retainkit import _simulate_process as sp
+from retainkit.simulate import _process as sp
 from retainkit.simulate import PRESETS, simulate_app
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from retainkit import _simulate_process as sp
+from retainkit.simulate import _process as sp
 from retainkit.simulate import PRESETS, Simulation, simulate_app
 
 DAY = pd.Timedelta(days=1)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from retainkit._retention_curve import retention_curve, table_counts
+from retainkit.retention._curve import retention_curve, table_counts
 from retainkit.plotting._base import PALETTE, label_axes
 
 _DATE_FORMAT = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}

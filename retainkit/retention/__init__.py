@@ -17,9 +17,9 @@ UTC, ``event``; see :func:`retainkit.events.validate_events`) and works on whole
 Figures for these live in :mod:`retainkit.plotting`.
 """
 
-from retainkit._retention_curve import retention_curve, wilson_interval
-from retainkit._retention_tables import bracket_retention, retention_table
-from retainkit._retention_usage import (
+from retainkit.retention._curve import retention_curve, wilson_interval
+from retainkit.retention._tables import bracket_retention, retention_table
+from retainkit.retention._usage import (
     Stickiness,
     active_users,
     churn_rate,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from retainkit._simulate_presets import CHANNELS, DEVICES, REGIONS
+from retainkit.simulate._presets import CHANNELS, DEVICES, REGIONS
 
 DAY_US = 86_400 * 10**6  # event times are kept in whole microseconds
 MINUTES_PER_DAY = 1440.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retainkit._retention_input import (
+from retainkit.retention._input import (
     NS_PER_DAY,
     PERIODS,
     Events,

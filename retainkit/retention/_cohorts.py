@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retainkit._retention_input import Events, period_code, period_start, rolling_length
+from retainkit.retention._input import Events, period_code, period_start, rolling_length
 
 _NO_TIME = np.iinfo(np.int64).max
 

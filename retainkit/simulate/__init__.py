@@ -68,7 +68,7 @@ Churn: proportional hazards in continuous time, Weibull baseline with shape < 1
     ``E ~ Exp(1)``, the exact inverse of ``H``.
 
 Presets (``Simulation.params``; any of them can be overridden by keyword)
-    The main parameters (all are listed, with comments, in ``retainkit._simulate_presets``):
+    The main parameters (all are listed, with comments, in ``retainkit.simulate._presets``):
 
     ====================================  ==========  ==========  ==========
     parameter                             social      game        shop
@@ -141,8 +141,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from retainkit import _simulate_process as sp
-from retainkit._simulate_presets import CHANNELS, DEVICES, PRESETS, REGIONS, preset_params
+from retainkit.simulate import _process as sp
+from retainkit.simulate._presets import CHANNELS, DEVICES, PRESETS, REGIONS, preset_params
 
 __all__ = ["Simulation", "simulate_app", "PRESETS"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retainkit._checks import to_utc
+from retainkit._validation import to_utc
 
 PERIODS = ("day", "week", "month")
 MODES = ("on", "on_or_after")

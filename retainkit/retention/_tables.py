@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from retainkit._retention_cohorts import Activity
-from retainkit._retention_input import (
+from retainkit.retention._cohorts import Activity
+from retainkit.retention._input import (
     COHORTS,
     MODES,
     PERIODS,

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from retainkit._models_common import as_float_array, churn_metrics, dense_stack, normalization
-from retainkit._models_survival import (
+from retainkit.models._common import as_float_array, churn_metrics, dense_stack, normalization
+from retainkit.models._survival import (
     build_discrete_hazard_model,
     discrete_hazard_loss,
     discrete_hazard_targets,

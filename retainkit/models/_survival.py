@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from retainkit._models_common import dense_stack, normalization
+from retainkit.models._common import dense_stack, normalization
 
 _EPS = 1e-7
 
@@ -45,7 +45,7 @@ def discrete_hazard_targets(durations, observed, cuts) -> np.ndarray:
     """Targets for ``build_discrete_hazard_model``: an ``(n, 2K)`` array of 0/1 floats.
 
     Introduced in notebook 05. ``K = len(cuts) - 1`` intervals, conventions in the module
-    docstring of ``retainkit._models_survival`` (interval j is ``(t_{j-1}, t_j]``; censored at or
+    docstring of ``retainkit.models._survival`` (interval j is ``(t_{j-1}, t_j]``; censored at or
     past an interval's midpoint counts as surviving it). Columns ``0..K-1`` hold ``s_ij`` (1 =
     user i survived interval j), columns ``K..2K-1`` hold ``d_ij`` (1 = churn observed in interval
     j). A user is at risk in interval j when ``s_ij + d_ij = 1``. A duration beyond ``t_K`` means
