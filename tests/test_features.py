@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retainkit.features import (
+    COLUMN_KINDS,
     FEATURES,
     activity_sequences,
     count_columns,
@@ -370,21 +372,335 @@ def test_active_within_narrows_the_population_but_not_the_features():
         make_snapshot(events, cutoff=cutoff, lookback="28D", active_within="30D")
 
 
-def test_log_counts_transforms_only_counts_and_durations():
-    X = pd.DataFrame(
-        {
-            "visits_7d": [0.0, 9.0],
-            "recency_days": [1.0, 0.0],
-            "share_like": [0.5, 0.25],
-            "trend_7d": [-0.3, 0.2],
-            "channel_organic": [1.0, 0.0],
-        },
-        index=pd.Index([10, 11], name="user_id"),
-    )
-    assert count_columns(X) == ["visits_7d", "recency_days"]
+# --- issue 11: no silent defaults (a foreign log: other event names, other user columns) ---------
+
+EXPECTED_KINDS = {
+    **{c: "duration" for c in ("recency_days", "session_length_mean_min",
+                               "session_length_median_min", "tenure_days", "gap_mean_days",
+                               "gap_std_days", "gap_max_days")},
+    **{f"{k}_{w}d": "count" for k in ("visits", "events", "active_days") for w in (7, 14, 28, 56)},
+    "sessions": "count", "trend_7d": "log_ratio",
+    **{c: "ratio" for c in EXPECTED.columns if c.startswith("share_")},
+    **{c: "one_hot" for c in EXPECTED.columns if c.startswith(("channel_", "device_", "region_"))},
+}
+
+
+def test_column_kinds_are_in_info_and_on_X():
+    X, _, info = make_snapshot(EVENTS, USERS, cutoff=CUTOFF, horizon="7D")
+    assert info["column_kinds"] == EXPECTED_KINDS  # written out above, column by column
+    assert list(info["column_kinds"]) == list(X.columns)
+    assert X.attrs["column_kinds"] == info["column_kinds"]
+    assert set(info["column_kinds"].values()) <= set(COLUMN_KINDS)
+    assert info["visit_event"] == "session_start" and info["windows"] == (7, 14, 28, 56)
+    assert info["attributes"] == ("channel", "device", "region")
+    assert info["event_types"] == ["like", "session_start", "share", "view"]
+
+
+def test_absent_visit_event_raises_and_lists_the_event_names():
+    # Before issue 11 this log gave visits_* = 0, trend_7d = 0 and gap_mean_days = 56 for all.
+    renamed = EVENTS.assign(event=EVENTS["event"].replace({"session_start": "app_open"}))
+    with pytest.raises(ValueError, match="visit_event") as err:
+        make_snapshot(renamed, USERS, cutoff=CUTOFF, horizon="7D")
+    for name in ("'session_start'", "'app_open'", "'view'", "'like'", "'share'"):
+        assert name in str(err.value)
+    with pytest.raises(ValueError, match="visit_event = 'session_start'"):
+        activity_sequences(renamed, cutoff=CUTOFF)
+    # events-only channels need no visit event
+    assert activity_sequences(renamed, cutoff=CUTOFF, channels=("events",)).shape == (3, 56, 1)
+    # naming the visit event gives exactly the hand-computed features (share column renamed)
+    X, _, info = make_snapshot(renamed, USERS, cutoff=CUTOFF, horizon="7D",
+                               visit_event="app_open")
+    expected = EXPECTED.rename(columns={"share_session_start": "share_app_open"})
+    expected = expected[["share_app_open" if c == "share_session_start" else c
+                         for c in _order_shares(EXPECTED.columns, "share_app_open")]]
+    pd.testing.assert_frame_equal(X, expected, check_exact=False, rtol=1e-12)
+    np.testing.assert_array_equal(
+        activity_sequences(renamed, cutoff=CUTOFF, visit_event="app_open"),
+        activity_sequences(EVENTS, cutoff=CUTOFF))
+    # a visit event seen only after the cutoff is no visit event for the features either
+    late = renamed.assign(event=renamed["event"].where(renamed["timestamp"] <= CUTOFF, "late"))
+    with pytest.raises(ValueError, match="at or before the cutoff"):
+        make_snapshot(late, USERS, cutoff=CUTOFF, horizon="7D", visit_event="late")
+
+
+def _order_shares(columns, new):
+    """EXPECTED's columns with the share columns re-sorted once one is renamed to ``new``."""
+    shares = sorted([c for c in columns if c.startswith("share_") and c != "share_session_start"]
+                    + [new])
+    first = next(i for i, c in enumerate(columns) if c.startswith("share_"))
+    rest = [c for c in columns[first:] if not c.startswith("share_")]
+    out = list(columns[:first]) + shares + rest
+    return ["share_session_start" if c == new else c for c in out]
+
+
+def test_describe_feature_follows_the_snapshot():
+    renamed = EVENTS.assign(event=EVENTS["event"].replace({"session_start": "app_open",
+                                                           "like": "Sign Up"}))
+    _, _, info = make_snapshot(renamed, USERS, cutoff=CUTOFF, horizon="7D",
+                               visit_event="app_open", lookback="28D")
+    assert describe_feature("visits_7d", info=info) == (
+        "visits (app_open events) in the last 7 days (count)")
+    assert "session_start" not in " ".join(info["descriptions"].values())
+    assert "'app_open'" in describe_feature("gap_mean_days", info=info)
+    assert "'Sign Up'" in describe_feature("share_sign_up", info=info)
+    assert describe_feature("channel_referral", info=info) == (
+        "1.0 when the user's 'channel' is 'referral', else 0.0 (indicator)")
+    assert info["descriptions"] == {c: describe_feature(c, info=info) for c in info["features"]}
+    with pytest.raises(ValueError, match="not a column of this snapshot"):
+        describe_feature("visits_56d", info=info)  # lookback 28 days: no 56-day window
+    # without info: the documented defaults, as before
+    assert describe_feature("visits_7d") == "visits (session_start events) in the last 7 days (count)"
+    assert describe_feature("channel_referral") == FEATURES["<attribute>_<value>"]
+
+
+# A users export with its own column names and types.
+FOREIGN_USERS = pd.DataFrame({
+    "Member ID": [1, 2, 3, 4, 5],
+    "signup_time": USERS["signup_time"],
+    "Platform": ["web", "iOS", "web", "Android", "iOS"],
+    "Country": pd.Categorical(["US", "DE", "DE", "FR", "US"]),
+    "Push On": [True, False, True, True, False],
+    "Email": [f"user{i}@example.org" for i in range(5)],
+    "Age": [34, 27, 51, 40, 22],
+    "Last Seen": pd.to_datetime(["2024-02-29"] * 5, utc=True),
+    "true_interest": [0.9, 0.1, 0.5, 0.2, 0.3],
+})
+FOREIGN_EVENTS = EVENTS.rename(columns={"user_id": "Member ID"})
+
+
+def _more_users(users, n, **columns):
+    """``users`` plus n users (ids 100, 101, ...) with no events, columns set by position."""
+    extra = pd.concat([users.iloc[[0]]] * n, ignore_index=True)
+    extra["Member ID"] = range(100, 100 + n)
+    return pd.concat([users, extra], ignore_index=True).assign(**{
+        k: [v(i) for i in range(len(users) + n)] for k, v in columns.items()})
+
+
+def test_default_attributes_are_every_categorical_column_and_the_rest_is_reported():
+    # Before issue 11 the default kept only channel/device/region: Platform and Country vanished.
+    users = _more_users(FOREIGN_USERS, 50, Email=lambda i: f"user{i}@example.org")
+    with pytest.warns(UserWarning, match="attributes") as caught:
+        X, _, info = make_snapshot(FOREIGN_EVENTS, users, cutoff=CUTOFF, horizon="7D",
+                                   user_col="Member ID")
+    assert len(caught) == 1
+    left_out = str(caught[0].message).split("not used:")[1]
+    assert left_out.count("'") == 6  # exactly three columns named, each of them here
+    for column in ("'Email' (55 distinct values)", "'Age' (numeric)", "'Last Seen' (datetime"):
+        assert column in left_out
+    assert info["attributes"] == ("Platform", "Country", "Push On")
+    one_hots = [c for c, k in info["column_kinds"].items() if k == "one_hot"]
+    assert one_hots == ["platform_android", "platform_ios", "platform_web", "country_de",
+                        "country_fr", "country_us", "push_on_false", "push_on_true"]
+    # oracle: pandas' own one-hot encoding of users 1, 2, 3
+    dummies = pd.get_dummies(FOREIGN_USERS.set_index("Member ID").loc[[1, 2, 3],
+                                                                      ["Platform", "Country"]])
+    dummies = dummies.reindex(columns=["Platform_Android", "Platform_iOS", "Platform_web",
+                                       "Country_DE", "Country_FR", "Country_US"], fill_value=False)
+    np.testing.assert_array_equal(X[one_hots[:6]].to_numpy(), dummies.to_numpy(float))
+    assert list(X["push_on_true"]) == [1.0, 0.0, 1.0]
+    assert not [c for c in X.columns if "true_interest" in c or "email" in c]
+    # at most 50 distinct values: 50 is kept, 51 is left out (and said so)
+    for n_values, used in ((50, True), (51, False)):
+        wide = _more_users(FOREIGN_USERS, 46, Platform=lambda i, n=n_values: f"v{i % n}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _, _, info = make_snapshot(FOREIGN_EVENTS, wide, cutoff=CUTOFF, horizon="7D",
+                                       user_col="Member ID")
+        assert ("Platform" in info["attributes"]) is used
+        assert (f"'Platform' ({n_values} distinct values)" in str(caught[0].message)) is not used
+    # choosing the attributes explicitly: no warning, numeric columns as they are
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, _, info = make_snapshot(FOREIGN_EVENTS, FOREIGN_USERS, cutoff=CUTOFF, horizon="7D",
+                                   user_col="Member ID", attributes=("Age", "Platform"))
+    assert info["column_kinds"]["age"] == "numeric"
+    assert list(X["age"]) == [34.0, 27.0, 51.0]
+    assert list(X.columns[-4:]) == ["age", "platform_android", "platform_ios", "platform_web"]
+    assert "'Age'" in info["descriptions"]["age"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, _, _ = make_snapshot(FOREIGN_EVENTS, FOREIGN_USERS, cutoff=CUTOFF, horizon="7D",
+                                user_col="Member ID", attributes=())
+    assert list(X.columns) == [c for c in EXPECTED.columns if EXPECTED_KINDS[c] != "one_hot"]
+
+
+def test_requested_attributes_are_checked_all_at_once():
+    with pytest.raises(ValueError) as err:
+        make_snapshot(FOREIGN_EVENTS, FOREIGN_USERS, cutoff=CUTOFF, horizon="7D",
+                      user_col="Member ID",
+                      attributes=("Platfrom", "true_interest", "Last Seen", "signup_time",
+                                  "Country", "Country"))
+    text = str(err.value)
+    for part in ("'Platfrom'", "true_", "'Last Seen'", "signup_time", "['Country'] are listed"):
+        assert part in text
+    with pytest.raises(ValueError, match=r"tuple of column names.*\('Platform',\)"):
+        make_snapshot(FOREIGN_EVENTS, FOREIGN_USERS, cutoff=CUTOFF, horizon="7D",
+                      user_col="Member ID", attributes="Platform")
+    gappy = FOREIGN_USERS.assign(Age=[34.0, np.nan, 51.0, np.nan, 22.0])
+    with pytest.raises(ValueError, match=r"'Age' is missing for 1 user\(s\).*\[2\]"):
+        make_snapshot(FOREIGN_EVENTS, gappy, cutoff=CUTOFF, horizon="7D", user_col="Member ID",
+                      attributes=("Age",))  # user 4 is missing too, but not in the population
+    with pytest.raises(ValueError, match="need a users frame"):
+        make_snapshot(EVENTS, cutoff=CUTOFF, horizon="7D", attributes=("channel",))
+
+
+def test_feature_names_are_cleaned_and_collisions_raise():
+    odd = EVENTS.assign(event=EVENTS["event"].replace({"like": "Sign Up", "share": "Share!!"}))
+    X, _, info = make_snapshot(odd, USERS, cutoff=CUTOFF, horizon="7D")
+    shares = [c for c in X.columns if c.startswith("share_")]
+    assert shares == ["share_share", "share_sign_up", "share_session_start", "share_view"]  # sorted originals
+    np.testing.assert_allclose(X["share_sign_up"], EXPECTED["share_like"], rtol=1e-12)
+    assert all(re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", c) for c in X.columns)
+    # the originals are accepted (and needed) to fix the types across snapshots
+    again, _, _ = make_snapshot(odd, USERS, cutoff=CUTOFF, horizon="7D",
+                                event_types=info["event_types"])
+    pd.testing.assert_frame_equal(X, again)
+    with pytest.raises(ValueError, match=r"\['sign_up'\] do not occur in the log"):
+        make_snapshot(odd, USERS, cutoff=CUTOFF, horizon="7D", event_types=["sign_up"])
+    # two events that clean to the same name
+    clash = odd.assign(event=odd["event"].replace({"view": "sign-up"}))
+    with pytest.raises(ValueError, match="'share_sign_up' from event 'Sign Up' and event "
+                                         "'sign-up'"):
+        make_snapshot(clash, USERS, cutoff=CUTOFF, horizon="7D")
+    # two attribute values, and an attribute against an event share
+    web = FOREIGN_USERS.assign(Platform=["web", "Web", "web", "Android", "iOS"])
+    with pytest.raises(ValueError, match="'Platform' = 'Web' and users column 'Platform' = "
+                                         "'web'"):
+        make_snapshot(FOREIGN_EVENTS, web, cutoff=CUTOFF, horizon="7D", user_col="Member ID",
+                      attributes=("Platform",))
+    shady = FOREIGN_USERS.assign(Share=["like"] * 5)
+    with pytest.raises(ValueError, match="'share_like' from event 'like' and users column "
+                                         "'Share' = 'like'"):
+        make_snapshot(FOREIGN_EVENTS, shady, cutoff=CUTOFF, horizon="7D", user_col="Member ID",
+                      attributes=("Share",))
+    with pytest.raises(ValueError, match="empty name: event '!!'"):
+        make_snapshot(odd.assign(event=odd["event"].replace({"view": "!!"})), USERS,
+                      cutoff=CUTOFF, horizon="7D")
+
+
+def test_log_counts_uses_the_kinds_never_the_names():
+    # Before issue 11, log_counts logged any column outside channel_/device_/region_: the
+    # one-hot platform_* columns went from 1 to 0.693.
+    with pytest.warns(UserWarning, match="attributes"):
+        snap = make_snapshot(FOREIGN_EVENTS, FOREIGN_USERS, cutoff=CUTOFF, horizon="7D",
+                             user_col="Member ID")
+    X = snap.X
+    heavy = [c for c in X.columns if EXPECTED_KINDS.get(c) in ("count", "duration")]
+    assert len(heavy) == 20
+    assert count_columns(X) == heavy
     out = log_counts(X)
-    np.testing.assert_allclose(out["visits_7d"], [0.0, math.log(10.0)])
-    np.testing.assert_allclose(out["recency_days"], [math.log(2.0), 0.0])
-    pd.testing.assert_frame_equal(out.drop(columns=["visits_7d", "recency_days"]),
-                                  X.drop(columns=["visits_7d", "recency_days"]))
-    assert X.loc[11, "visits_7d"] == 9.0  # the input is not modified
+    np.testing.assert_allclose(out[heavy], np.log(1.0 + X[heavy].to_numpy()), rtol=1e-12)
+    others = [c for c in X.columns if c not in heavy]
+    assert any(c.startswith("platform_") for c in others)
+    pd.testing.assert_frame_equal(out[others], X[others])
+    assert set(np.unique(out.filter(like="platform_"))) == {0.0, 1.0}
+    assert X.loc[1, "visits_7d"] == 2.0  # the input is not modified
+    with pytest.raises(ValueError, match="already log-transformed"):
+        log_counts(out)
+    # the subsets notebooks 05 and 06 take keep the kinds
+    for part in (X.iloc[[0, 2]], X.loc[[3, 1]], X[heavy[:3] + others[-2:]], X.copy(),
+                 X.assign(recency_days=0.0), pd.concat([X.iloc[:1], X.iloc[1:]]),
+                 pd.concat({"a": X, "b": X})):
+        expected = X.loc[part.index.get_level_values(-1), part.columns]
+        kept = [c for c in part.columns if c in heavy]
+        np.testing.assert_allclose(log_counts(part)[kept], np.log1p(part[kept]))
+        assert count_columns(part) == kept and len(expected) == len(part)
+
+
+def test_frames_without_kinds_raise_and_say_what_to_pass():
+    snap = make_snapshot(EVENTS, USERS, cutoff=CUTOFF, horizon="7D")
+    by_hand = pd.DataFrame(snap.X.to_dict())  # no attrs
+    mixed = pd.concat([snap.X, by_hand])  # attrs differ: pandas drops them
+    for frame in (by_hand, mixed):
+        with pytest.raises(ValueError, match=r"kinds=snapshot.info\['column_kinds'\]"):
+            log_counts(frame)
+        with pytest.raises(ValueError, match="no column kinds"):
+            count_columns(frame)
+        out = log_counts(frame, kinds=snap.info["column_kinds"])
+        np.testing.assert_allclose(out["events_56d"], np.log1p(frame["events_56d"]))
+        assert (out["channel_organic"] == frame["channel_organic"]).all()
+    with pytest.raises(ValueError, match=r"no entry for the column\(s\) \['extra'\]"):
+        count_columns(snap.X.assign(extra=1.0))
+    with pytest.raises(ValueError, match="accepted kinds"):
+        count_columns(snap.X[["visits_7d"]], kinds={"visits_7d": "counts"})
+    assert count_columns(snap.X.assign(extra=1.0),
+                         kinds={**snap.info["column_kinds"], "extra": "count"})[-1] == "extra"
+
+
+def test_temporal_split_keeps_kinds_and_reports_left_out_columns_once():
+    events = _random_log(np.random.default_rng(5), n_users=30, days=200)
+    users = pd.DataFrame({"user_id": range(30),
+                          "signup_time": pd.Timestamp("2023-12-01", tz="UTC"),
+                          "plan": ["free", "Pro plan"] * 15, "score": np.arange(30.0)})
+    start = events["timestamp"].min().normalize()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train, test = temporal_split(events, users, train_cutoff=start + pd.Timedelta("80D"),
+                                     test_cutoff=start + pd.Timedelta("120D"))
+    assert [str(w.message).count("'score' (numeric)") for w in caught] == [1]
+    assert train.info["column_kinds"] == test.info["column_kinds"] == test.X.attrs[
+        "column_kinds"]
+    assert "plan_pro_plan" in train.X.columns
+    both = pd.concat([train.X, test.X])
+    assert count_columns(both) == count_columns(train.X)
+    assert "plan_pro_plan" not in count_columns(both)
+
+
+@pytest.mark.filterwarnings("ignore:lookback starts")
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=4, unique=True))
+def test_any_event_names_give_clean_distinct_columns_or_a_clear_error(names):
+    rng = np.random.default_rng(len(names))
+    events = _random_log(rng, n_users=5, days=60)
+    events["event"] = [(["session_start"] + names)[i % (len(names) + 1)]
+                       for i in range(len(events))]
+    cutoff = pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta("56D")
+    try:
+        X, _, info = make_snapshot(events, cutoff=cutoff, allow_incomplete=True)
+    except ValueError as err:
+        assert "same name" in str(err) or "empty name" in str(err)
+        return
+    assert X.columns.is_unique
+    assert all(c == c.lower() and not re.search(r"\W|__|^_|_$", c) for c in X.columns)
+    shares = [c for c, k in info["column_kinds"].items() if k == "ratio"]
+    np.testing.assert_allclose(X[shares].sum(axis=1), 1.0, rtol=1e-12)
+
+
+# --- the committed simulated datasets: the same columns and values as computed independently ----
+
+@pytest.mark.parametrize("preset", ["social", "game", "shop"])
+def test_simulated_presets_keep_their_names_and_values(preset):
+    from sklearn.preprocessing import OneHotEncoder
+
+    from retainkit.datasets import load_app_events, load_app_users
+
+    events, users = load_app_events(preset), load_app_users(preset)
+    end = events["timestamp"].max().ceil("D")
+    cutoff = end - pd.Timedelta("56D")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to report on the simulator's users
+        X, y, info = make_snapshot(events, users, cutoff=cutoff, active_within="14D", as_of=end)
+    # one-hots: scikit-learn's encoder on the whole users frame, names and values
+    observable = ["channel", "device", "region"]
+    encoder = OneHotEncoder(sparse_output=False).fit(users[observable])
+    names = list(encoder.get_feature_names_out())
+    assert [c for c in X.columns if info["column_kinds"][c] == "one_hot"] == names
+    assert "channel_organic" in names and "device_ios" in names and "region_eu" in names
+    mine = users.set_index("user_id").loc[X.index, observable]
+    np.testing.assert_array_equal(X[names].to_numpy(), encoder.transform(mine))
+    # counts and shares: recomputed with plain pandas from the raw log
+    seen = events[(events["timestamp"] <= cutoff)
+                  & (events["timestamp"] > cutoff - pd.Timedelta("56D"))]
+    for w in (7, 28):
+        window = seen[seen["timestamp"] > cutoff - pd.Timedelta(days=w)]
+        visits = window[window["event"] == "session_start"].groupby("user_id").size()
+        np.testing.assert_array_equal(X[f"visits_{w}d"],
+                                      visits.reindex(X.index, fill_value=0))
+    shares = pd.crosstab(seen["user_id"], seen["event"], normalize="index").loc[X.index]
+    np.testing.assert_allclose(X[[f"share_{e}" for e in shares.columns]], shares, rtol=1e-12)
+    assert y.index.equals(X.index) and np.isfinite(X.to_numpy()).all()
+    # the heavy columns are exactly those the old name rule picked on these names
+    old_rule = [c for c in X.columns
+                if not c.startswith(("share_", "channel_", "device_", "region_", "trend_"))]
+    assert count_columns(X) == old_rule
+    np.testing.assert_allclose(log_counts(X)[old_rule], np.log1p(X[old_rule]), rtol=1e-12)
