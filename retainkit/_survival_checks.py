@@ -1,32 +1,29 @@
-"""Input checks shared by the survival helpers (see ``retainkit.survival``)."""
+"""Input checks shared by the survival helpers (see ``retainkit.survival``).
+
+Each ``*_problems`` function returns the converted array (or ``None`` when the input cannot be
+read at all) and a list of problems, so that a caller checking several arguments can report
+everything that is wrong in one ``ValueError``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+
+_OBSERVED_VALUES = "accepted values: True/False or 1/0"
 
 
 def as_durations(durations, *, name: str = "durations") -> np.ndarray:
     """Return ``durations`` as a 1-d float array of days, or raise ``ValueError``.
 
     Accepts numbers (days) or timedeltas (converted to days). Rejects empty input, missing
-    values, infinities and negative values, naming the argument and the first offending rows.
+    values, infinities and negative values, naming the argument and the offending positions
+    (all problems in one message).
     """
-    values = pd.Series(durations) if not isinstance(durations, pd.Series) else durations
-    if values.ndim != 1 or np.ndim(durations) > 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    if len(values) == 0:
-        raise ValueError(f"{name} is empty: at least one subject is needed")
-    if pd.api.types.is_timedelta64_dtype(values):
-        values = values / pd.Timedelta(days=1)
-    elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        raise ValueError(
-            f"{name} must be numbers of days (or timedeltas), got dtype {values.dtype}"
-        )
-    array = values.to_numpy(dtype=float, na_value=np.nan)
-    _reject(np.isnan(array), name, "missing (NaN) values")
-    _reject(np.isinf(array), name, "infinite values")
-    _reject(array < 0, name, "negative values")
+    array, problems = durations_problems(durations, name=name)
+    raise_problems(problems)
     return array
 
 
@@ -36,29 +33,20 @@ def as_observed(observed, n: int, *, name: str = "observed") -> np.ndarray:
     Accepted: booleans, or numbers equal to 0 or 1 (``True``/1 = churn seen, ``False``/0 =
     censored). Anything else (2, "yes", missing values) is rejected.
     """
-    values = pd.Series(observed) if not isinstance(observed, pd.Series) else observed
-    if values.ndim != 1 or np.ndim(observed) > 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    if len(values) != n:
-        raise ValueError(f"{name} has length {len(values)} but durations has length {n}")
-    accepted = "accepted values: True/False or 1/0"
-    if values.dtype == object:
-        values = values.infer_objects()
-    if values.isna().any():
-        _reject(values.isna().to_numpy(), name, f"missing values ({accepted})")
-    if pd.api.types.is_bool_dtype(values):
-        return values.to_numpy(dtype=bool)
-    if not pd.api.types.is_numeric_dtype(values):
-        raise ValueError(f"{name} must be boolean-like ({accepted}), got dtype {values.dtype}")
-    array = values.to_numpy(dtype=float)
-    _reject((array != 0) & (array != 1), name, f"values other than 0/1 ({accepted})")
-    return array == 1
+    array, problems = observed_problems(observed, n, name=name)
+    raise_problems(problems)
+    return array
 
 
 def as_survival_data(durations, observed) -> tuple[np.ndarray, np.ndarray]:
-    """Check a ``(durations, observed)`` pair together; return float and bool arrays."""
-    t = as_durations(durations)
-    return t, as_observed(observed, len(t))
+    """Check a ``(durations, observed)`` pair together; return float and bool arrays.
+
+    Problems in both arguments are reported in one ``ValueError``.
+    """
+    t, problems = durations_problems(durations)
+    e, more = observed_problems(observed, None if t is None else len(t))
+    raise_problems(problems + more)
+    return t, e
 
 
 def check_conf_level(conf_level: float) -> float:
@@ -68,8 +56,100 @@ def check_conf_level(conf_level: float) -> float:
     return float(conf_level)
 
 
-def _reject(bad: np.ndarray, name: str, problem: str) -> None:
+def check_resolution(value, name: str) -> float:
+    """A positive, finite number of days (a timedelta is converted), else ``ValueError``."""
+    if isinstance(value, dt.timedelta | np.timedelta64):
+        value = pd.Timedelta(value) / pd.Timedelta(days=1)
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{name} must be a positive number of days, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive, finite number of days, got {value!r}")
+    return float(value)
+
+
+def durations_problems(durations, *, name: str = "durations") -> tuple[np.ndarray | None, list]:
+    """``durations`` as float days and the list of what is wrong with them."""
+    values = _as_series(durations)
+    if values is None:
+        return None, [f"{name} must be one-dimensional"]
+    if len(values) == 0:
+        return None, [f"{name} is empty: at least one subject is needed"]
+    if pd.api.types.is_timedelta64_dtype(values):
+        values = values / pd.Timedelta(days=1)
+    elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None, [f"{name} must be numbers of days (or timedeltas), got dtype {values.dtype}"]
+    array = values.to_numpy(dtype=float, na_value=np.nan)
+    problems = [
+        _describe(np.isnan(array), name, "missing (NaN) values"),
+        _describe(np.isinf(array), name, "infinite values"),
+        _describe(array < 0, name, "negative values"),
+    ]
+    return array, [p for p in problems if p]
+
+
+def observed_problems(observed, n: int | None, *, name: str = "observed", against="durations"):
+    """``observed`` as booleans and the list of problems; ``n=None`` skips the length check."""
+    values = _as_series(observed)
+    if values is None:
+        return None, [f"{name} must be one-dimensional"]
+    if n is not None and len(values) != n:
+        return None, [f"{name} has length {len(values)} but {against} has length {n}"]
+    if values.dtype == object:
+        values = values.infer_objects()
+    missing = values.isna().to_numpy()
+    if missing.any():
+        return None, [_describe(missing, name, f"missing values ({_OBSERVED_VALUES})")]
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=bool), []
+    if not pd.api.types.is_numeric_dtype(values):
+        return None, [f"{name} must be boolean-like ({_OBSERVED_VALUES}), got dtype {values.dtype}"]
+    array = values.to_numpy(dtype=float)
+    bad = (array != 0) & (array != 1)
     if bad.any():
-        rows = np.flatnonzero(bad)
-        shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
-        raise ValueError(f"{name} has {len(rows)} {problem} at positions {shown}")
+        return None, [_describe(bad, name, f"values other than 0/1 ({_OBSERVED_VALUES})")]
+    return array == 1, []
+
+
+def groups_problems(groups, n: int | None, *, name: str = "groups"):
+    """Integer codes for ``groups``, their labels, and the list of problems.
+
+    Labels are sorted when they can be compared (as lifelines does), else kept in order of
+    first appearance. Only labels that occur are groups (unused categories are not).
+    """
+    values = _as_series(groups)
+    if values is None:
+        return None, None, [f"{name} must be one-dimensional"]
+    if n is not None and len(values) != n:
+        return None, None, [f"{name} has length {len(values)} but durations has length {n}"]
+    missing = values.isna().to_numpy()
+    if missing.any():
+        return None, None, [_describe(missing, name, "missing (NaN/None) labels")]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    try:
+        codes, labels = pd.factorize(values, sort=True)
+    except TypeError:  # labels of mixed types that cannot be ordered
+        codes, labels = pd.factorize(values, sort=False)
+    return codes, list(labels), []
+
+
+def raise_problems(problems: list[str]) -> None:
+    """Raise one ``ValueError`` listing every problem, if there is any."""
+    if len(problems) == 1:
+        raise ValueError(problems[0])
+    if problems:
+        raise ValueError(f"{len(problems)} problems:\n- " + "\n- ".join(problems))
+
+
+def _as_series(values) -> pd.Series | None:
+    if np.ndim(values) > 1 or (isinstance(values, pd.DataFrame)):
+        return None
+    return values if isinstance(values, pd.Series) else pd.Series(values)
+
+
+def _describe(bad: np.ndarray, name: str, problem: str) -> str:
+    if not bad.any():
+        return ""
+    rows = np.flatnonzero(bad)
+    shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+    return f"{name} has {len(rows)} {problem} at positions {shown}"

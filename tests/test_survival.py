@@ -1,14 +1,17 @@
 """Tests for retainkit.survival and its plots.
 
-Oracles: lifelines (KaplanMeierFitter, NelsonAalenFitter, ExponentialFitter, WeibullFitter,
-statistics.logrank_test) on its bundled waltons and rossi datasets and on random data; small
-tables computed by hand and written out below; numerical integration with scipy; the
-published sBG estimates of Fader & Hardie (2007).
+Oracles: lifelines (KaplanMeierFitter, NelsonAalenFitter, ExponentialFitter, WeibullFitter
+and their fit_interval_censoring, statistics.logrank_test and multivariate_logrank_test) on
+its bundled waltons and rossi datasets and on random data; small tables computed by hand and
+written out below; numerical integration and optimisation with scipy; the published sBG
+estimates of Fader & Hardie (2007).
 """
 
 from __future__ import annotations
 
 import math
+import re
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,8 +27,9 @@ from lifelines import (
 )
 from lifelines.datasets import load_rossi, load_waltons
 from lifelines.statistics import logrank_test as lifelines_logrank
+from lifelines.statistics import multivariate_logrank_test as lifelines_multivariate_logrank
 from lifelines.utils import median_survival_times
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 
 from retainkit.plotting._survival import (
     at_risk_counts,
@@ -41,6 +45,7 @@ from retainkit.survival import (
     kaplan_meier,
     logrank_test,
     median_survival,
+    multivariate_logrank_test,
     nelson_aalen,
     sbg_survival,
     smoothed_hazard,
@@ -274,6 +279,7 @@ def test_exponential_equals_lifelines(name):
     assert fit.log_likelihood == pytest.approx(exf.log_likelihood_, abs=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:fit_exponential. .* duration 0:UserWarning")
 @settings(max_examples=60, deadline=None)
 @given(survival_samples)
 def test_exponential_mle_is_events_over_exposure(sample):
@@ -634,3 +640,385 @@ def test_fit_sbg_large_cohorts_give_the_same_estimates_as_shares():
     assert counts_fit.alpha == pytest.approx(shares_fit.alpha, rel=1e-6)
     assert counts_fit.beta == pytest.approx(shares_fit.beta, rel=1e-6)
     assert counts_fit.log_likelihood == pytest.approx(alive[0] * shares_fit.log_likelihood)
+
+
+# ------------------------------------------------------------- k-group log-rank (issue 11)
+
+MULTI_GROUPINGS = {
+    "rossi-prio-3": (
+        ROSSI["week"],
+        ROSSI["arrest"],
+        pd.cut(ROSSI["prio"], [-1, 0, 3, 100], labels=["none", "1-3", "4+"]),
+    ),
+    "rossi-fin-x-wexp-4": (
+        ROSSI["week"],
+        ROSSI["arrest"],
+        ROSSI["fin"].astype(str) + "/" + ROSSI["wexp"].astype(str),
+    ),
+    "rossi-race-2": (ROSSI["week"], ROSSI["arrest"], ROSSI["race"]),
+    "waltons-group-2": (WALTONS["T"], WALTONS["E"], WALTONS["group"]),
+    # the example of lifelines' docstring
+    "lifelines-example-3": (
+        pd.Series([5, 3, 9, 8, 7, 4, 4, 3, 2, 5, 6, 7]),
+        pd.Series([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0]),
+        pd.Series([0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2]),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MULTI_GROUPINGS)
+def test_multivariate_logrank_equals_lifelines(name):
+    durations, observed, groups = MULTI_GROUPINGS[name]
+    ours = multivariate_logrank_test(durations, observed, groups)
+    theirs = lifelines_multivariate_logrank(durations, np.asarray(groups), observed)
+    assert ours.statistic == pytest.approx(theirs.test_statistic, rel=1e-9)
+    assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-9)
+    assert ours.degrees_of_freedom == theirs.degrees_of_freedom == len(ours.groups) - 1
+    assert ours.observed.sum() == np.asarray(observed).sum()
+    assert ours.expected.sum() == pytest.approx(ours.observed.sum(), rel=1e-12)
+    assert ours.n_subjects.sum() == len(durations)
+    np.testing.assert_allclose(ours.covariance.sum(axis=1), 0, atol=1e-9)
+
+
+def test_multivariate_logrank_hand_computed():
+    # One user per group, churning at 1, 2, 3. E = (1/3, 1/3 + 1/2, 1/3 + 1/2 + 1);
+    # V over a, b = [[2/9, -1/9], [-1/9, 2/9 + 1/4]]; (O - E)' V^-1 (O - E) = 13/5.
+    result = multivariate_logrank_test([1, 2, 3], [1, 1, 1], ["a", "b", "c"])
+    np.testing.assert_allclose(result.expected, [1 / 3, 5 / 6, 11 / 6], rtol=1e-12)
+    np.testing.assert_allclose(
+        result.covariance.loc[["a", "b"], ["a", "b"]], [[2 / 9, -1 / 9], [-1 / 9, 17 / 36]]
+    )
+    assert result.statistic == pytest.approx(13 / 5, rel=1e-12)
+    assert result.p_value == pytest.approx(math.exp(-13 / 10), rel=1e-12)  # chi2(2) sf
+    assert result.degrees_of_freedom == 2
+    assert result.groups == ["a", "b", "c"]
+    assert result.n_subjects.tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("durations", "observed", "group", "a"),
+    [
+        (ROSSI["week"], ROSSI["arrest"], ROSSI["fin"], 0),
+        (WALTONS["T"], WALTONS["E"], WALTONS["group"], "control"),
+    ],
+    ids=["rossi-fin", "waltons-group"],
+)
+def test_multivariate_logrank_with_two_groups_is_logrank_test(durations, observed, group, a):
+    in_a = (group == a).to_numpy()
+    d, e = durations.to_numpy(), observed.to_numpy()
+    two = logrank_test(d[in_a], e[in_a], d[~in_a], e[~in_a])
+    multi = multivariate_logrank_test(d, e, np.where(in_a, "a", "b"))
+    assert multi.statistic == pytest.approx(two.statistic, rel=1e-12)
+    assert multi.p_value == pytest.approx(two.p_value, rel=1e-12)
+    assert multi.degrees_of_freedom == 1
+    assert multi.observed.tolist() == [two.observed_a, two.observed_b]
+    np.testing.assert_allclose(multi.expected, [two.expected_a, two.expected_b], rtol=1e-12)
+    assert multi.covariance.loc["a", "a"] == pytest.approx(two.variance, rel=1e-12)
+
+
+grouped_samples = st.lists(
+    st.tuples(
+        st.one_of(st.integers(0, 10).map(float), st.floats(0, 60, allow_nan=False)),
+        st.booleans(),
+        st.sampled_from(["x", "y", "z", "w"]),
+    ),
+    min_size=2,
+    max_size=50,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(grouped_samples)
+def test_multivariate_logrank_matches_lifelines_on_random_groups(sample):
+    durations, observed, groups = map(np.array, zip(*sample, strict=True))
+    try:
+        ours = multivariate_logrank_test(durations, observed, groups)
+    except ValueError as error:
+        # only the documented degenerate cases may raise
+        assert any(
+            text in str(error)
+            for text in ("at least 2 distinct", "at least one observed churn", "undefined here")
+        )
+        return
+    theirs = lifelines_multivariate_logrank(durations, groups, observed)
+    assert ours.statistic == pytest.approx(theirs.test_statistic, rel=1e-9, abs=1e-12)
+    assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-9, abs=1e-12)
+    assert ours.degrees_of_freedom == theirs.degrees_of_freedom
+    # the statistic does not depend on which group is left out or how labels are named
+    renamed = multivariate_logrank_test(durations, observed, np.char.add("g-", groups[::-1])[::-1])
+    reversed_order = {label: str(-i) for i, label in enumerate(sorted(set(groups)))}
+    relabelled = multivariate_logrank_test(durations, observed, [reversed_order[g] for g in groups])
+    assert renamed.statistic == pytest.approx(ours.statistic, rel=1e-9, abs=1e-12)
+    assert relabelled.statistic == pytest.approx(ours.statistic, rel=1e-9, abs=1e-12)
+
+
+def test_multivariate_logrank_accepts_categories_and_ignores_unused_levels():
+    durations, observed, groups = MULTI_GROUPINGS["rossi-prio-3"]
+    with_unused = groups.cat.add_categories(["never used"])
+    plain = multivariate_logrank_test(durations, observed, groups.astype(str))
+    categorical = multivariate_logrank_test(durations, observed, with_unused)
+    assert categorical.degrees_of_freedom == 2
+    assert categorical.statistic == pytest.approx(plain.statistic, rel=1e-12)
+    assert sorted(categorical.groups) == ["1-3", "4+", "none"]
+
+
+@pytest.mark.parametrize(
+    ("durations", "observed", "groups", "matches"),
+    [
+        ([1, 2, 3], [1, 1], ["a", "b", "c"], ["observed has length 2 but durations has length 3"]),
+        ([1, 2, 3], [1, 1, 1], ["a", "b"], ["groups has length 2 but durations has length 3"]),
+        ([1, 2, 3], [1, 1, 1], ["a", None, "b"], ["groups has 1 missing .* at positions 1"]),
+        ([1, 2, 3], [1, 1, 1], [1.0, 2.0, np.nan], ["groups has 1 missing .* at positions 2"]),
+        ([1, 2, 3], [1, 1, 1], ["a", "a", "a"], ["groups needs at least 2 distinct labels"]),
+        ([1, 2, 3], [0, 0, 0], ["a", "b", "b"], ["at least one observed churn"]),
+        # c leaves (censored at 0.5) before the first churn: it carries no information
+        ([1, 2, 0.5], [1, 1, 0], ["a", "b", "c"], [r"undefined here.*\['c'\]"]),
+        # every problem at once: NaN and negative durations, an observed 2, a missing label
+        (
+            [1, np.nan, 3, -1],
+            [1, 2, 1, 1],
+            ["a", "b", None, "a"],
+            [
+                "4 problems",
+                "durations has 1 missing .* at positions 1",
+                "durations has 1 negative values at positions 3",
+                "observed has 1 values other than 0/1",
+                "groups has 1 missing .* at positions 2",
+            ],
+        ),
+    ],
+)
+def test_multivariate_logrank_bad_input(durations, observed, groups, matches):
+    with pytest.raises(ValueError) as error:
+        multivariate_logrank_test(durations, observed, groups)
+    for match in matches:
+        assert re.search(match, str(error.value)), (match, str(error.value))
+
+
+# ------------------------------------------------- zero durations, interval-censored (issue 11)
+
+
+def day_granular_sample(n, seed, shape=0.5, scale=20.0, end=90.0):
+    """Weibull lifetimes censored at day ``end``; a churn within the first day is recorded as 0."""
+    rng = np.random.default_rng(seed)
+    lifetimes = scale * rng.weibull(shape, size=n)
+    observed = lifetimes <= end
+    durations = np.minimum(lifetimes, end)
+    return np.where(durations < 1.0, 0.0, durations), observed
+
+
+def interval_bounds(durations, observed, resolution):
+    """lifelines' encoding: exact [t, t], right-censored [t, inf), an observed zero [0, r]."""
+    durations, observed = np.asarray(durations, dtype=float), np.asarray(observed, dtype=bool)
+    upper = np.where(observed, durations, np.inf)
+    upper[observed & (durations == 0)] = resolution
+    return durations, upper, observed & (durations > 0)
+
+
+# lifelines' L-BFGS-B with its default gtol stops up to 1.5e-5 (relative) short of the maximum
+# on "rising-hazard"; with gtol=1e-10 it agrees with ours to 1.2e-6 or better on all samples
+TIGHT_LIFELINES = {"gtol": 1e-10}
+
+ZERO_SAMPLES = {  # durations, observed, the resolution of a recorded 0 (days)
+    "day-granular-300": (*day_granular_sample(300, seed=1), 1.0),
+    "day-granular-3000": (*day_granular_sample(3000, seed=2), 1.0),
+    "rising-hazard": (*day_granular_sample(500, seed=4, shape=1.6, scale=4.0, end=6.0), 1.0),
+    # waltons as if its first 9 days were not resolved: 5 churns and 1 censoring become 0
+    "waltons-first-9-days": (
+        np.where(WALTONS["T"] <= 9, 0.0, WALTONS["T"]),
+        WALTONS["E"].to_numpy().astype(bool),
+        9.0,
+    ),
+}
+
+
+def test_fit_weibull_zero_durations_raise_by_default_naming_the_option():
+    with pytest.raises(ValueError, match="2 are 0.*zero_resolution=1.0"):
+        fit_weibull([0, 0, 3, 5], [1, 0, 1, 1])
+
+
+@pytest.mark.parametrize("name", ZERO_SAMPLES)
+def test_fit_weibull_with_zeros_equals_lifelines_interval_censoring(name):
+    durations, observed, resolution = ZERO_SAMPLES[name]
+    assert ((durations == 0) & observed).sum() >= 5
+    fit = fit_weibull(durations, observed, zero_resolution=resolution)
+    lower, upper, exact = interval_bounds(durations, observed, resolution)
+    wf = WeibullFitter().fit_interval_censoring(
+        lower, upper, event_observed=exact, fit_options=TIGHT_LIFELINES
+    )
+    se = wf.summary["se(coef)"]
+    assert fit.shape == pytest.approx(wf.rho_, rel=1e-5)
+    assert fit.scale == pytest.approx(wf.lambda_, rel=1e-5)
+    assert fit.shape_se == pytest.approx(se["rho_"], rel=1e-4)
+    assert fit.scale_se == pytest.approx(se["lambda_"], rel=1e-4)
+    np.testing.assert_allclose(fit.covariance, wf.variance_matrix_.to_numpy(), rtol=1e-3)
+    assert fit.log_likelihood == pytest.approx(wf.log_likelihood_, abs=1e-5)
+    assert fit.log_likelihood >= wf.log_likelihood_ - 1e-9  # ours is the better maximum
+    assert fit.n_interval_censored == int(((durations == 0) & observed).sum())
+    assert fit.n_events == observed.sum() and fit.zero_resolution == resolution
+
+
+def test_fit_weibull_with_zeros_log_likelihood_written_out():
+    durations, observed, _ = ZERO_SAMPLES["day-granular-300"]
+    fit = fit_weibull(durations, observed, zero_resolution=1.0)
+
+    def log_likelihood(scale, shape):
+        distribution = stats.weibull_min(shape, scale=scale)
+        churned, censored = observed & (durations > 0), ~observed & (durations > 0)
+        zeros = observed & (durations == 0)
+        return (
+            distribution.logpdf(durations[churned]).sum()
+            + distribution.logsf(durations[censored]).sum()
+            + zeros.sum() * np.log(distribution.cdf(1.0))
+        )
+
+    assert fit.log_likelihood == pytest.approx(log_likelihood(fit.scale, fit.shape), rel=1e-10)
+    for factor_scale, factor_shape in [(1.001, 1), (0.999, 1), (1, 1.001), (1, 0.999)]:
+        nearby = log_likelihood(fit.scale * factor_scale, fit.shape * factor_shape)
+        assert nearby < fit.log_likelihood
+    # an independent optimiser (Nelder-Mead on log parameters) lands on the same maximum
+    best = optimize.minimize(
+        lambda p: -log_likelihood(*np.exp(p)),
+        x0=[np.log(10.0), 0.0],
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
+    )
+    np.testing.assert_allclose(np.exp(best.x), [fit.scale, fit.shape], rtol=1e-6)
+
+
+def test_interval_censored_weibull_recovers_the_true_shape_where_workarounds_do_not():
+    # the issue's situation: a fifth of users "never came back" (duration 0 in day data)
+    durations, observed = day_granular_sample(20000, seed=3, shape=0.5, scale=20.0)
+    assert 0.15 < (durations == 0).mean() < 0.25
+    fit = fit_weibull(durations, observed, zero_resolution=1.0)
+    assert abs(fit.shape - 0.5) < 4 * fit.shape_se
+    assert abs(fit.scale - 20.0) < 4 * fit.scale_se
+    positive = durations > 0
+    dropped = fit_weibull(durations[positive], observed[positive])
+    half_day = fit_weibull(np.where(positive, durations, 0.5), observed)
+    for workaround in (dropped, half_day):
+        assert abs(workaround.shape - 0.5) > 10 * fit.shape_se
+
+
+def test_censored_zeros_contribute_nothing():
+    durations, observed, _ = ZERO_SAMPLES["day-granular-300"]
+    extra_t = np.concatenate([durations, np.zeros(7)])
+    extra_e = np.concatenate([observed, np.zeros(7, dtype=bool)])
+    base = fit_weibull(durations, observed, zero_resolution=1.0)
+    more = fit_weibull(extra_t, extra_e, zero_resolution=1.0)
+    assert more.n_subjects == base.n_subjects + 7
+    assert (more.scale, more.shape) == pytest.approx((base.scale, base.shape), rel=1e-10)
+    assert more.log_likelihood == pytest.approx(base.log_likelihood, rel=1e-12)
+    # only censored zeros: the fit is the plain fit of the positive durations
+    positive = durations > 0
+    only_censored_zeros = fit_weibull(
+        np.concatenate([durations[positive], [0.0, 0.0]]),
+        np.concatenate([observed[positive], [False, False]]),
+        zero_resolution=1.0,
+    )
+    plain = fit_weibull(durations[positive], observed[positive])
+    assert only_censored_zeros.shape == pytest.approx(plain.shape, rel=1e-12)
+    assert only_censored_zeros.n_interval_censored == 0
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_zero_resolution_changes_nothing_without_zeros(name):
+    durations, observed = DATASETS[name]
+    for fit_function in (fit_weibull, fit_exponential):
+        plain = fit_function(durations, observed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            option = fit_function(durations, observed, zero_resolution=1.0)
+        for field in ("scale", "scale_se", "log_likelihood"):
+            assert getattr(option, field) == pytest.approx(getattr(plain, field), rel=1e-12)
+        assert option.n_interval_censored == 0
+
+
+@pytest.mark.parametrize("name", ZERO_SAMPLES)
+def test_fit_exponential_with_zeros_equals_lifelines_and_scipy(name):
+    durations, observed, resolution = ZERO_SAMPLES[name]
+    fit = fit_exponential(durations, observed, zero_resolution=resolution)
+    lower, upper, exact = interval_bounds(durations, observed, resolution)
+    exf = ExponentialFitter().fit_interval_censoring(
+        lower, upper, event_observed=exact, fit_options=TIGHT_LIFELINES
+    )
+    assert fit.scale == pytest.approx(exf.lambda_, rel=1e-5)  # lifelines' lambda_ is 1/rate
+    assert fit.scale_se == pytest.approx(exf.summary.loc["lambda_", "se(coef)"], rel=1e-4)
+    assert fit.log_likelihood == pytest.approx(exf.log_likelihood_, abs=1e-5)
+
+    exact_churns = int((observed & (durations > 0)).sum())
+    zeros = int((observed & (durations == 0)).sum())
+    exposure = durations.sum()
+
+    def log_likelihood(rate):
+        churned_by_r = np.log1p(-np.exp(-rate * resolution))
+        return exact_churns * np.log(rate) - rate * exposure + zeros * churned_by_r
+
+    best = optimize.minimize_scalar(
+        lambda log_rate: -log_likelihood(np.exp(log_rate)),
+        bracket=(-8.0, 0.0),
+        method="brent",
+        options={"xtol": 1e-12},
+    )
+    assert fit.rate == pytest.approx(np.exp(best.x), rel=1e-7)
+    assert fit.log_likelihood == pytest.approx(log_likelihood(fit.rate), rel=1e-12)
+    # standard error from the curvature of the log-likelihood (central differences)
+    h = fit.rate * 1e-4
+    curvature = (log_likelihood(fit.rate + h) - 2 * fit.log_likelihood + log_likelihood(fit.rate - h))
+    assert fit.rate_se == pytest.approx(1 / math.sqrt(-curvature / h**2), rel=1e-5)
+    assert fit.rate_ci[0] < fit.rate < fit.rate_ci[1]
+
+
+def test_fit_exponential_zero_churns_only_has_a_closed_form():
+    # all churns happen within the first day: λ̂ = log(1 + n0 r / T) / r
+    durations = [0, 0, 0, 4.0, 7.5, 10.0]
+    observed = [1, 1, 1, 0, 0, 0]
+    for resolution in (1.0, 0.25):
+        fit = fit_exponential(durations, observed, zero_resolution=resolution)
+        expected = math.log1p(3 * resolution / 21.5) / resolution
+        assert fit.rate == pytest.approx(expected, rel=1e-12)
+        assert fit.n_interval_censored == 3 and fit.n_events == 3
+
+
+def test_fit_exponential_default_warns_about_exact_zero_churns():
+    with pytest.warns(UserWarning, match="2 of the observed churns have duration 0.*zero_resol"):
+        fit = fit_exponential([0, 0, 0, 3, 5], [1, 1, 0, 1, 0])
+    assert fit.rate == 3 / 8  # zeros taken as exact: 3 churns over 8 days
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_exponential([0, 3, 5], [0, 1, 0])  # a censored zero contributes nothing: no warning
+
+
+@pytest.mark.parametrize("fit_function", [fit_weibull, fit_exponential])
+def test_zero_resolution_accepts_timedeltas_and_rejects_nonsense(fit_function):
+    durations, observed, _ = ZERO_SAMPLES["day-granular-300"]
+    in_days = fit_function(durations, observed, zero_resolution=1.0)
+    as_timedelta = fit_function(durations, observed, zero_resolution=pd.Timedelta(hours=24))
+    assert as_timedelta.scale == pytest.approx(in_days.scale, rel=1e-12)
+    for bad in (0, -1.0, math.nan, math.inf, "1 day", True):
+        with pytest.raises(ValueError, match="zero_resolution must be a positive"):
+            fit_function(durations, observed, zero_resolution=bad)
+
+
+@pytest.mark.parametrize(
+    ("durations", "observed"),
+    [([0, 0, 5, 6], [1, 1, 0, 0]), ([0, 0, 0], [1, 1, 1])],
+    ids=["no-churn-after-day-0", "all-zero"],
+)
+def test_fit_weibull_with_zeros_raises_when_no_maximum_exists(durations, observed):
+    with pytest.raises(ValueError, match="no maximum of the likelihood"):
+        fit_weibull(durations, observed, zero_resolution=1.0)
+
+
+def test_every_input_problem_is_reported_at_once():
+    with pytest.raises(ValueError) as error:
+        kaplan_meier([1.0, np.nan, -3.0], [1, 0, 5])
+    message = str(error.value)
+    assert message.startswith("3 problems")
+    for part in ("durations has 1 missing", "durations has 1 negative", "observed has 1 values"):
+        assert part in message
+    with pytest.raises(ValueError) as error:
+        logrank_test([1.0, -1.0], [1, 1], [2.0, 3.0], [1])
+    message = str(error.value)
+    assert "durations_a has 1 negative" in message
+    assert "observed_b has length 1 but durations_b has length 2" in message
