@@ -23,8 +23,8 @@ import time
 
 import numpy as np
 
-from retainkit.simulate import _process as sp
 from retainkit.simulate import PRESETS, simulate_app
+from retainkit.simulate import _process as sp
 
 
 def naive_events(sim, n_users: int, seed: int = 0) -> int:

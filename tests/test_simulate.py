@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from retainkit.simulate import _process as sp
 from retainkit.simulate import PRESETS, Simulation, simulate_app
+from retainkit.simulate import _process as sp
 
 DAY = pd.Timedelta(days=1)
 

@@ -1,183 +1,19 @@
-"""Event logs: validation into the canonical shape, and sessions (introduced in notebook 01).
-
-The canonical event log has one row per event and the columns ``user_id``, ``timestamp``
-(tz-aware, UTC) and ``event`` (str), plus any others you bring along. Every retainkit helper
-that takes events expects this shape; ``validate_events`` produces it from your own data.
-"""
+"""``validate_events``: an event log checked and brought into the canonical shape (private)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import warnings
 
-import numpy as np
 import pandas as pd
 
-from retainkit._validation import Problems, offending, positive_duration
-
-__all__ = ["validate_events", "sessionize", "sessions"]
-
-CANONICAL = ("user_id", "timestamp", "event")
-
-# A time string is tz-aware when a clock time is followed by "Z", a UTC offset (+01:00, -0500,
-# +09) or the words UTC/GMT -- the ISO 8601 forms pandas itself recognises.
-_AWARE_STRING = re.compile(
-    r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$"
+from retainkit._validation import Problems
+from retainkit.events._timestamps import (
+    AMBIGUOUS,
+    CANONICAL,
+    NONEXISTENT,
+    check_zone,
+    parse_times,
 )
-
-
-NONEXISTENT = ("raise", "shift_forward", "shift_backward")
-AMBIGUOUS = ("raise", "infer", "earliest", "latest")
-
-
-def _check_zone(tz) -> None:
-    if tz is None:
-        return
-    try:
-        pd.Timestamp("2024-01-01").tz_localize(tz)
-    except Exception as err:  # pytz, zoneinfo and dateutil raise different types
-        raise ValueError(
-            f"tz={tz!r} is not a time zone: pass an IANA name such as 'America/New_York', "
-            "'Europe/Berlin' or 'UTC'"
-        ) from err
-
-
-def _to_utc(
-    values: pd.Series,
-    df: pd.DataFrame,
-    column: str,
-    problems: Problems,
-    *,
-    tz=None,
-    format: str | None = None,
-    nonexistent: str = "raise",
-    ambiguous="raise",
-) -> pd.Series | None:
-    """Parse one timestamp column to datetime64[ns, UTC]; naive values are wall-clock ``tz``.
-
-    Problems go into ``problems``; the result is None when the column cannot be used at all.
-    """
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        if tz is not None:
-            warnings.warn(
-                f"tz={tz!r} was not used: column {column!r} is already tz-aware "
-                f"({values.dtype.tz}); tz only applies to naive timestamps",
-                stacklevel=3,
-            )
-        parsed, naive = values.dt.tz_convert("UTC"), False
-    elif pd.api.types.is_datetime64_dtype(values.dtype):
-        parsed, naive = values, True
-    elif pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        problems.append(
-            f"column {column!r} is numeric ({values.dtype}), and a number has no unit: convert "
-            f"it first, e.g. pd.to_datetime(df[{column!r}], unit='s', utc=True) for epoch seconds"
-        )
-        return None
-    else:
-        found = _parse_objects(values.astype(object), df, column, problems, format)
-        if found is None:
-            return None
-        parsed, naive = found
-    if naive:
-        parsed = _localize(parsed, df, column, problems, tz, nonexistent, ambiguous)
-    problems.rows(df, parsed.isna(), "missing or unparseable timestamp", column,
-                  f"(parsed with format={format!r})" if format else "")
-    return parsed.dt.as_unit("ns")
-
-
-def _parse_objects(values, df, column, problems, format):
-    """Strings and datetime objects -> (parsed, naive?); refuse naive/aware mixes."""
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind == "string":  # the common case, checked in C: skip the per-element type tests
-        present = values.notna().to_numpy()
-        is_str, is_time = present, np.zeros(len(values), dtype=bool)
-    else:
-        present = values.notna().to_numpy()
-        is_str = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        is_time = values.map(lambda v: isinstance(v, dt.date | np.datetime64)).to_numpy(
-            dtype=bool
-        )
-        other = present & ~is_str & ~is_time  # numbers, lists, ...: pandas would misread them
-        if other.any():
-            problems.rows(df, other, "value that is neither a string nor a datetime", column)
-            return None
-    if format is not None:
-        if is_time.any():
-            problems.rows(df, is_time, f"datetime object where format={format!r} expects a string",
-                          column)
-            return None
-        aware_format = "%z" in format or "%Z" in format
-        parsed = pd.to_datetime(values, format=format, errors="coerce", utc=aware_format)
-        return parsed, not aware_format
-    aware = np.zeros(len(values), dtype=bool)
-    aware[is_str] = values[is_str].str.strip().str.contains(_AWARE_STRING).to_numpy(dtype=bool)
-    aware[is_time] = values[is_time].map(lambda v: getattr(v, "tzinfo", None) is not None)
-    naive = present & ~aware
-    if aware.any() and naive.any():
-        minority = naive if naive.sum() <= aware.sum() else aware
-        kind = "tz-naive" if minority is naive else "tz-aware"
-        problems.rows(df, minority, f"a mix of tz-naive and tz-aware values ({kind} shown)",
-                      column, "Make them consistent first, e.g. add the missing UTC offset.")
-        return None
-    if aware.any():
-        parsed = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
-    else:
-        parsed = pd.to_datetime(values, errors="coerce", format=_guess_format(values[is_str]))
-    retry = (parsed.isna() & values.notna()).to_numpy()
-    if retry.any():  # the slow per-element parser only for what the fast one could not read
-        again = pd.to_datetime(values[retry], utc=aware.any(), errors="coerce", format="mixed")
-        parsed[retry] = again
-    return parsed, not aware.any()
-
-
-def _guess_format(strings: pd.Series) -> str:
-    """One strftime format read off the first string (month first when ambiguous), else ISO."""
-    from pandas.tseries.api import guess_datetime_format
-
-    first = strings.iloc[0].strip() if len(strings) else ""
-    return guess_datetime_format(first, dayfirst=False) or "ISO8601"
-
-
-_NAIVE_WARNING = (
-    "naive timestamps in column {column!r} were taken as UTC; if they are local wall-clock "
-    "times, pass their zone, e.g. validate_events(df, tz='America/New_York')"
-)
-
-
-def _localize(parsed, df, column, problems, tz, nonexistent, ambiguous) -> pd.Series:
-    """Naive wall-clock times in ``tz`` -> UTC, with DST gaps and repeats reported by row."""
-    if tz is None:
-        warnings.warn(_NAIVE_WARNING.format(column=column), stacklevel=4)
-        return parsed.dt.tz_localize("UTC")
-    known = parsed.notna().to_numpy()
-    gap = known & parsed.dt.tz_localize(tz, ambiguous=True, nonexistent="NaT").isna().to_numpy()
-    repeat = known & parsed.dt.tz_localize(
-        tz, ambiguous="NaT", nonexistent="shift_forward"
-    ).isna().to_numpy()
-    if nonexistent == "raise":
-        problems.rows(
-            df, gap, f"local time that does not exist in {tz} (skipped by a DST change)", column,
-            "Pass nonexistent='shift_forward' (or 'shift_backward') to move them to the "
-            "nearest valid time.",
-        )
-    if isinstance(ambiguous, str) and ambiguous == "raise":
-        problems.rows(
-            df, repeat, f"local time that occurs twice in {tz} (repeated by a DST change)",
-            column, "Pass ambiguous='earliest' (the first, daylight-saving occurrence), "
-            "'latest', 'infer' (from the order of the rows) or a boolean array as in pandas.",
-        )
-    if isinstance(ambiguous, str) and ambiguous in ("earliest", "latest", "raise"):
-        flags = np.full(len(parsed), ambiguous != "latest")
-    else:
-        flags = ambiguous
-    shift = "shift_forward" if nonexistent == "raise" else nonexistent
-    try:
-        local = parsed.dt.tz_localize(tz, ambiguous=flags, nonexistent=shift)
-    except Exception as err:  # ambiguous="infer" on rows out of time order
-        problems.append(f"column {column!r}: ambiguous={ambiguous!r} failed: {err}")
-        return parsed.dt.tz_localize("UTC")
-    return local.dt.tz_convert("UTC")
 
 
 def validate_events(
@@ -276,7 +112,7 @@ def validate_events(
     roles = {"user_col": user_col, "time_col": time_col, "event_col": event_col}
     if len(set(roles.values())) < 3:
         raise ValueError(f"user_col, time_col and event_col must be different columns, got {roles}")
-    _check_zone(tz)
+    check_zone(tz)
     if nonexistent not in NONEXISTENT:
         raise ValueError(f"nonexistent={nonexistent!r} is not supported; accepted values: "
                          + ", ".join(map(repr, NONEXISTENT)))
@@ -304,8 +140,8 @@ def validate_events(
             problems.rows(df, kinds.notna() & (kinds != kinds.mode().iloc[0]),
                           "user ids of mixed types (1 and '1' would be two users)", user_col)
     problems.rows(df, df[event_col].isna(), "missing event name", event_col)
-    timestamps = _to_utc(df[time_col], df, time_col, problems, tz=tz, format=format,
-                         nonexistent=nonexistent, ambiguous=ambiguous)
+    timestamps = parse_times(df[time_col], df, time_col, problems, tz=tz, format=format,
+                         nonexistent=nonexistent, ambiguous=ambiguous, warn_unused_tz=True)
     problems.raise_if_any()
 
     others = [c for c in df.columns if c not in renames]
@@ -324,97 +160,3 @@ def validate_events(
         out = out.loc[~duplicated]
     out = out.sort_values(["user_id", "timestamp"], kind="mergesort")
     return out.reset_index(drop=True)
-
-
-def sessionize(
-    events: pd.DataFrame,
-    gap: str | pd.Timedelta = "30min",
-    *,
-    user_col: str = "user_id",
-    time_col: str = "timestamp",
-) -> pd.DataFrame:
-    """Split each user's events into sessions separated by inactivity; add ``session_id``.
-
-    Introduced in notebook 01. A new session starts at a user's first event and at every
-    event that comes **more than** ``gap`` after that user's previous event; a gap of
-    exactly ``gap`` stays inside the session (the web-analytics convention, 30 minutes).
-    This is a definition from inactivity alone: it does not look at ``session_start``
-    events, so it also works on logs that have none.
-
-    ``session_id`` is an int64 numbering the sessions ``0, 1, 2, ...`` in order of
-    (user, session start). It is unique across users and deterministic: it depends only
-    on the users and timestamps, not on the input row order. Per-session start, end,
-    duration and event count are in :func:`sessions`.
-
-    Parameters
-    ----------
-    events : pandas.DataFrame
-        An event log, e.g. the output of :func:`validate_events`; the time column must be
-        a datetime column without missing values.
-    gap : str or pandas.Timedelta, default "30min"
-        The longest pause that still continues a session. Must be positive.
-    user_col, time_col : str
-        Column names.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy sorted by user then time (stable; the original index is kept), with a
-        ``session_id`` column appended.
-    """
-    delta = positive_duration(gap, "gap")
-    for arg, column in {"user_col": user_col, "time_col": time_col}.items():
-        if column not in events.columns:
-            raise ValueError(
-                f"column {column!r} ({arg}) not found; available columns: {list(events.columns)}"
-            )
-    if not pd.api.types.is_datetime64_any_dtype(events[time_col].dtype):
-        raise ValueError(
-            f"column {time_col!r} must hold datetimes, got {events[time_col].dtype}; "
-            "run validate_events first"
-        )
-    for column, what in [(user_col, "missing user id"), (time_col, "missing timestamp")]:
-        missing = events[column].isna().to_numpy()
-        if missing.any():
-            raise ValueError(offending(events, missing, what, column))
-
-    out = events.sort_values([user_col, time_col], kind="mergesort")
-    users = out[user_col].to_numpy()
-    new_user = np.ones(len(out), dtype=bool)
-    new_user[1:] = users[1:] != users[:-1]
-    new_session = new_user.copy()
-    new_session |= (out[time_col].diff() > delta).to_numpy()
-    out["session_id"] = np.cumsum(new_session, dtype=np.int64) - 1
-    return out
-
-
-def sessions(
-    events: pd.DataFrame,
-    gap: str | pd.Timedelta = "30min",
-    *,
-    user_col: str = "user_id",
-    time_col: str = "timestamp",
-) -> pd.DataFrame:
-    """One row per session: who, when it started and ended, how long, how many events.
-
-    Introduced in notebook 01. Sessions are defined as in :func:`sessionize` (a pause of
-    more than ``gap`` starts a new one). ``duration_s`` is the time from the first to the
-    last event of the session, in seconds (float): a one-event session lasts 0 s, because
-    the time spent after the last event is not in the log.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``session_id`` (sorted), with columns ``user_col``, ``start``, ``end``,
-        ``duration_s`` and ``n_events``.
-    """
-    tagged = sessionize(events, gap, user_col=user_col, time_col=time_col)
-    summary = tagged.groupby("session_id", sort=True).agg(
-        **{user_col: (user_col, "first")},
-        start=(time_col, "min"),
-        end=(time_col, "max"),
-        n_events=(time_col, "size"),
-    )
-    summary.insert(3, "duration_s", (summary["end"] - summary["start"]).dt.total_seconds())
-    summary["n_events"] = summary["n_events"].astype(np.int64)
-    return summary

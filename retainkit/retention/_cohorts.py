@@ -6,7 +6,8 @@ moment: the first start event of the user, or of the user in that period. For ev
 question is in which periods ``k >= 1`` after its start the user was *active*: had at least
 ``min_occurrences`` return events in period ``k``. Period ``k`` is
 
-- ``window="calendar"``: the k-th calendar period (UTC) after the one holding the start;
+- ``window="calendar"``: the k-th calendar period (in the reporting zone) after the one
+  holding the start;
 - ``window="rolling"``: ``[start + k L, start + (k + 1) L)`` with ``L`` = 24 h, 7 d or 30 d.
 
 Returns in period 0 (the cohort's own period) never count for ``k >= 1``.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retainkit.retention._input import Events, period_code, period_start, rolling_length
+from retainkit.retention._input import Events, rolling_length
 
 _NO_TIME = np.iinfo(np.int64).max
 
@@ -41,6 +42,7 @@ class Activity:
         self.period, self.window, self.cohort = period, window, cohort
         self.min_occurrences = min_occurrences
         self.as_of = ev.as_of
+        self.calendar = ev.calendar
         start_user, start_time = ev.select("start_event")
         if len(start_time) == 0:
             raise ValueError("no start events at or before as_of: every cohort would be empty")
@@ -52,8 +54,9 @@ class Activity:
             self.row_user = np.flatnonzero(first != _NO_TIME)
             self.row_start = first[self.row_user]
         else:
-            self.row_user, self.row_start = _first_start_per_period(start_user, start_time, period)
-        self.row_code = period_code(self.row_start, period)
+            self.row_user, self.row_start = _first_start_per_period(start_user, start_time,
+                                                                    self.calendar.code(start_time, period))
+        self.row_code = self.calendar.code(self.row_start, period)
         self.cohorts = self._cohorts()
         self._prepare_returns()
 
@@ -63,13 +66,13 @@ class Activity:
         size = np.bincount(row_cohort, minlength=len(codes))
         if self.window == "calendar":
             # period k of cohort c ends where calendar period c + k + 1 starts
-            last = period_code(np.array([self.as_of]), self.period)[0] - codes - 1
+            last = self.calendar.code(np.array([self.as_of]), self.period)[0] - codes - 1
         else:
             latest = np.full(len(codes), np.iinfo(np.int64).min)
             np.maximum.at(latest, row_cohort, self.row_start)
             last = (self.as_of - latest) // rolling_length(self.period) - 1
         return Cohorts(
-            labels=period_start(codes, self.period),
+            labels=self.calendar.start(codes, self.period),
             size=size,
             last_complete=np.maximum(last, -1),
             row_cohort=row_cohort,
@@ -96,7 +99,7 @@ class Activity:
     def _offset(self, time: np.ndarray, row: np.ndarray) -> np.ndarray:
         """Period index of events at ``time`` relative to the start of ``row``."""
         if self.window == "calendar":
-            return period_code(time, self.period) - self.row_code[row]
+            return self.calendar.code(time, self.period) - self.row_code[row]
         return (time - self.row_start[row]) // rolling_length(self.period)
 
     # ----------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ class Activity:
 
     # ---- recurring cohorts, calendar window: activity on a shared period grid --------------
     def _prepare_recurring_calendar(self, user, time) -> None:
-        ret_code = period_code(time, self.period)
+        ret_code = self.calendar.code(time, self.period)
         lo = min(int(self.row_code.min()), int(ret_code.min()) if len(ret_code) else 0)
         hi = max(int(self.row_code.max()), int(ret_code.max()) if len(ret_code) else 0)
         self._span = hi - lo + 1
@@ -195,9 +198,8 @@ class Activity:
 
 
 # ---- array helpers -------------------------------------------------------------------------
-def _first_start_per_period(user, time, period):
+def _first_start_per_period(user, time, code):
     """Recurring cohorts: one row per (user, calendar period with a start), at its first start."""
-    code = period_code(time, period)
     order = np.lexsort((time, code, user))
     u, c = user[order], code[order]
     first = np.r_[True, (u[1:] != u[:-1]) | (c[1:] != c[:-1])]

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from retainkit._validation import check_choice, check_conf_level
+
 INTERVALS = ("wilson", "bootstrap", "none")
 
 
@@ -46,6 +48,7 @@ def retention_curve(
     conf_level: float = 0.95,
     n_boot: int = 2000,
     seed: int = 0,
+    by: str | None = None,
 ) -> pd.DataFrame:
     """The average retention curve of a cohort table: complete cells only, weighted by size.
 
@@ -77,6 +80,10 @@ def retention_curve(
     conf_level : float, default 0.95
     n_boot : int, default 2000
     seed : int, default 0
+    by : str, optional
+        For a table broken down with ``retention_table(..., by=...)``: the segment level's
+        name; the result then has one curve per segment (a first index level). Such a table
+        without ``by`` raises rather than pooling the segments silently.
 
     Returns
     -------
@@ -85,11 +92,21 @@ def retention_curve(
         ``retention``, ``ci_lower``, ``ci_upper``, ``retained`` (users), ``users`` (summed
         size of the contributing cohorts) and ``cohorts`` (how many contributed).
     """
-    if interval not in INTERVALS:
-        listed = ", ".join(repr(i) for i in INTERVALS)
-        raise ValueError(f"interval={interval!r} is not supported; accepted values: {listed}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    check_choice("interval", interval, INTERVALS)
+    conf_level = check_conf_level(conf_level)
+    multi = isinstance(getattr(table, "index", None), pd.MultiIndex)
+    levels = [name for name in table.index.names if name != "cohort"] if multi else []
+    if by is not None:
+        if by not in levels:
+            raise ValueError(f"by={by!r} is not an index level of the table; its levels are "
+                             f"{list(table.index.names)}")
+        parts = {value: retention_curve(part.droplevel(by), interval=interval,
+                                        conf_level=conf_level, n_boot=n_boot, seed=seed)
+                 for value, part in table.groupby(level=by, sort=False)}
+        return pd.concat(parts, names=[by])
+    if levels:
+        raise ValueError(f"the table is broken down by {levels}: pass by={levels[0]!r} for one "
+                         "curve per segment (pooling segments would hide the breakdown)")
     sizes, counts = table_counts(table)
     complete = counts.notna().to_numpy()
     x = np.where(complete, counts.to_numpy(), 0.0)

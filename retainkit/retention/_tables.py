@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from retainkit.retention._breakdown import by_segment
 from retainkit.retention._cohorts import Activity
 from retainkit.retention._input import (
     COHORTS,
@@ -35,14 +36,17 @@ def retention_table(
     min_occurrences: int = 1,
     as_of=None,
     rates: bool = True,
+    tz: str | None = None,
+    week_start: str = "monday",
+    by=None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
 ) -> pd.DataFrame:
     """Cohort retention table: share (or count) of each cohort active k periods after its start.
 
-    Introduced in notebook 02. One row per cohort (sorted by time, indexed by the UTC start
-    of the cohort's calendar period), a column ``cohort_size``, then integer columns
+    Introduced in notebook 02. One row per cohort (sorted by time, indexed by the start of the
+    cohort's calendar period: local midnight in the reporting zone ``tz``), a column ``cohort_size``, then integer columns
     ``0, 1, ..., N`` for the periods since the start. The conventions, which differ between
     analytics products and are stated here once:
 
@@ -59,8 +63,9 @@ def retention_table(
       (Amplitude "Unbounded", Mixpanel "On or After"); it is never below ``on`` and never
       increases with k. Unbounded retention of recent cohorts has had less time to
       accumulate returns after period k; compare cohorts with care.
-    - ``window="calendar"``: periods are calendar days, ISO weeks (Monday 00:00) or calendar
-      months in UTC, and period k is the k-th calendar period after the one holding the
+    - ``window="calendar"``: periods are calendar days, weeks (starting ``week_start``,
+      00:00) or calendar months in the reporting zone ``tz`` (default UTC; local midnights,
+      DST included, so a local day may last 23 or 25 hours), and period k is the k-th calendar period after the one holding the
       start. ``window="rolling"``: period k is ``[start + k L, start + (k + 1) L)`` measured
       from each user's own start moment, with L = 24 h, 7 d or 30 d (Amplitude's default).
       A sign-up at 23:00 returning at 08:00 the next morning is day 1 on the calendar but
@@ -70,7 +75,12 @@ def retention_table(
       which a user has a start event starts a cohort row for them, measured from their first
       start event in that period (PostHog's "recurring" retention type); the same user
       can then appear in several cohorts.
-    - Cohort rows are the calendar periods (UTC) holding the start, for both windows.
+    - Cohort rows are the calendar periods (in ``tz``) holding the start, for both windows.
+    - ``by``: one block of cohorts per segment (a first index level named after it); each
+      user is in one segment, so cohort sizes are per segment.
+    - What this table does *not* do like Amplitude: Amplitude rounds event times down to the
+      hour for daily retention, and counts a cell's completeness per user rather than per
+      cohort; its figures can differ from these near the right edge.
 
     Parameters
     ----------
@@ -86,7 +96,7 @@ def retention_table(
     cohort : {"first", "recurring"}
         First-start cohorts or recurring cohorts (see above).
     window : {"calendar", "rolling"}
-        Calendar periods in UTC, or 24 h / 7 d / 30 d steps from each user's start.
+        Calendar periods in ``tz``, or 24 h / 7 d / 30 d steps from each user's start.
     start_event, return_event : str, list of str or None
         Event name(s) that put a user into a cohort, and that count as a return. ``None``
         means any event. A name that never occurs raises ``ValueError`` (usually a typo).
@@ -97,20 +107,30 @@ def retention_table(
         period (PostHog's "minimum occurrences"). For ``on_or_after`` the user must reach it
         within a single period k or later.
     as_of : timestamp-like or None
-        The moment the data were taken (strings and tz-naive values are UTC). A period is
+        The moment the data were taken (strings and tz-naive values are in ``tz``). A period is
         complete when it ends at or before ``as_of``. Default: the last event in the log,
         so the period holding it is incomplete; to treat the whole last day as seen, pass the
         next midnight. Events after ``as_of`` are ignored with a warning that counts them.
     rates : bool, default True
         Shares of the cohort (column 0 = 1.0), or ``False`` for counts of users (column 0 =
         ``cohort_size``). Both are float because incomplete cells are NaN.
+    tz : str, optional
+        Reporting time zone (IANA name, e.g. ``"America/New_York"``) for calendar periods and
+        cohort labels; None means UTC. Naive timestamps in ``events`` are read as wall-clock
+        times in ``tz`` (UTC with a warning). Rolling windows stay exact 24-hour steps.
+    week_start : {"monday", "sunday"}, default "monday"
+        First day of a calendar week (Amplitude and PostHog offer both).
+    by : str or pandas.Series, optional
+        Breakdown by an ``events`` column (each user's value on their first event) or by a
+        user property (a Series indexed by user id).
     user_col, time_col, event_col : str
         Column names in ``events``.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``cohort`` (UTC period starts). ``table.attrs["retainkit"]`` records the
+        Indexed by ``cohort`` (local period starts in ``tz``; with ``by``, by segment then
+        cohort). ``table.attrs["retainkit"]`` records the
         options, which :func:`retention_curve` and the plotting helpers read.
 
     Raises
@@ -122,12 +142,29 @@ def retention_table(
 
     Examples
     --------
-    >>> table = retention_table(events, period="week", mode="on_or_after")
-    >>> table.loc[:, 1]            # week-1 retention of every weekly sign-up cohort
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"user_id": ["ana", "ana", "ben", "ben", "cy"], "event": "visit",
+    ...     "timestamp": pd.to_datetime(["2025-03-01 09:00", "2025-03-02 10:00",
+    ...         "2025-03-01 23:50", "2025-03-03 08:00", "2025-03-02 12:00"], utc=True)})
+    >>> retention_table(log, as_of="2025-03-05")
+                               cohort_size    0    1    2    3
+    cohort
+    2025-03-01 00:00:00+00:00            2  1.0  0.5  0.5  0.0
+    2025-03-02 00:00:00+00:00            1  1.0  0.0  0.0  NaN
+
+    Ana came back on day 1 and Ben on day 2 (his 23:50 sign-up was late on day 0); Cy never
+    did. Day 3 of the 2 March cohort (5 March) has not ended at ``as_of``, so it is NaN, not 0.
     """
     check_choice("mode", mode, MODES)
+    if by is not None:
+        return by_segment(retention_table, events, by, period=period, mode=mode,
+                          cohort=cohort, window=window, start_event=start_event,
+                          return_event=return_event, max_periods=max_periods,
+                          min_occurrences=min_occurrences, as_of=as_of, rates=rates, tz=tz,
+                          week_start=week_start, user_col=user_col, time_col=time_col,
+                          event_col=event_col)
     act = _activity(events, period, cohort, window, start_event, return_event,
-                    min_occurrences, as_of, user_col, time_col, event_col)
+                    min_occurrences, as_of, tz, week_start, user_col, time_col, event_col)
     coh = act.cohorts
     if max_periods is None:
         n = max(int(coh.last_complete[0]), 0)
@@ -155,6 +192,7 @@ def retention_table(
         kind="retention_table", period=period, mode=mode, cohort=cohort, window=window,
         rates=bool(rates), start_event=start_event, return_event=return_event,
         min_occurrences=min_occurrences, as_of=str(pd.Timestamp(act.as_of, tz="UTC")),
+        tz=act.calendar.tz, week_start=act.calendar.week_start,
     )
     return table
 
@@ -171,6 +209,8 @@ def bracket_retention(
     min_occurrences: int = 1,
     as_of=None,
     rates: bool = True,
+    tz: str | None = None,
+    week_start: str = "monday",
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
@@ -189,8 +229,8 @@ def bracket_retention(
         Canonical event log.
     brackets : sequence of (int, int)
         Inclusive period ranges ``(a, b)`` with ``1 <= a <= b``; they may overlap.
-    period, cohort, window, start_event, return_event, min_occurrences, as_of, rates,
-    user_col, time_col, event_col
+    period, cohort, window, start_event, return_event, min_occurrences, as_of, rates, tz,
+    week_start, user_col, time_col, event_col
         As in :func:`retention_table`.
 
     Returns
@@ -201,7 +241,7 @@ def bracket_retention(
     """
     brackets = _check_brackets(brackets)
     act = _activity(events, period, cohort, window, start_event, return_event,
-                    min_occurrences, as_of, user_col, time_col, event_col)
+                    min_occurrences, as_of, tz, week_start, user_col, time_col, event_col)
     coh = act.cohorts
     row, k = act.pairs(max(b for _, b in brackets))
     n_rows = len(coh.row_cohort)
@@ -218,20 +258,22 @@ def bracket_retention(
         kind="bracket_retention", period=period, mode="bracket", cohort=cohort, window=window,
         rates=bool(rates), brackets=brackets, start_event=start_event,
         return_event=return_event, min_occurrences=min_occurrences,
-        as_of=str(pd.Timestamp(act.as_of, tz="UTC")),
+        as_of=str(pd.Timestamp(act.as_of, tz="UTC")), tz=act.calendar.tz,
+        week_start=act.calendar.week_start,
     )
     return table
 
 
 def _activity(events, period, cohort, window, start_event, return_event, min_occurrences,
-              as_of, user_col, time_col, event_col) -> Activity:
+              as_of, tz, week_start, user_col, time_col, event_col) -> Activity:
     check_choice("period", period, PERIODS)
     check_choice("cohort", cohort, COHORTS)
     check_choice("window", window, WINDOWS)
     min_occurrences = check_int("min_occurrences", min_occurrences, 1)
     ev = read_events(
         events, user_col=user_col, time_col=time_col, event_col=event_col, as_of=as_of,
-        select={"start_event": start_event, "return_event": return_event},
+        select={"start_event": start_event, "return_event": return_event}, tz=tz,
+        week_start=week_start,
     )
     return Activity(ev, period=period, window=window, cohort=cohort,
                     min_occurrences=min_occurrences)

@@ -5,19 +5,16 @@ The public names are re-exported by :mod:`retainkit.retention`; read its docstri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from retainkit.retention._breakdown import by_segment
 from retainkit.retention._input import (
-    NS_PER_DAY,
     PERIODS,
-    Events,
     check_choice,
     check_int,
-    period_code,
-    period_start,
     read_events,
     to_utc_ns,
 )
@@ -33,19 +30,22 @@ def active_users(
     activity_event=None,
     as_of=None,
     observed_from=None,
+    tz: str | None = None,
+    by=None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
 ) -> pd.Series:
-    """Rolling daily, weekly or monthly active users (DAU, WAU, MAU), one value per UTC day.
+    """Rolling daily, weekly or monthly active users (DAU, WAU, MAU), one value per local day.
 
-    Introduced in notebook 02. For each UTC day d the value is the number of distinct users
+    Introduced in notebook 02. Days are calendar days in the reporting zone ``tz`` (default
+    UTC; local midnights, so a DST day lasts 23 or 25 hours). For each day d the value is the number of distinct users
     with at least one activity event in the trailing window of ``w`` whole days ending with
     d, that is in ``[d - (w - 1) days, d + 1 day)``: w = 1 (DAU), 7 (WAU) or 30 (MAU). These
     are trailing windows, as in Amplitude and PostHog, not calendar weeks or months.
 
     A value is NaN when its window is not fully inside the observed span: the span starts at
-    ``observed_from`` (default: midnight UTC of the first event's day, i.e. the log is
+    ``observed_from`` (default: local midnight of the first event's day, i.e. the log is
     taken to be complete from that day on) and ends at ``as_of`` (default: the last event,
     so that day is incomplete). Early MAU values would otherwise undercount users who were
     active before the log begins.
@@ -59,21 +59,46 @@ def active_users(
     activity_event : str, list of str or None
         Event name(s) that count as activity; None (default) means any event.
     as_of, observed_from : timestamp-like or None
-        End and start of the observed span (strings and tz-naive values are UTC).
+        End and start of the observed span (strings and tz-naive values are in ``tz``).
+    tz : str, optional
+        Reporting time zone (IANA name) for the calendar days; None means UTC. Naive
+        timestamps in ``events`` are read as wall-clock times in ``tz`` (UTC with a warning).
+    by : str or pandas.Series, optional
+        Breakdown: an ``events`` column (each user's value on their first event) or a Series
+        of a user property indexed by user id. The result gets a first index level named
+        after it, one block per segment.
     user_col, time_col, event_col : str
         Column names in ``events``.
 
     Returns
     -------
     pandas.Series
-        Float, indexed by ``day`` (UTC midnight), named ``dau``/``wau``/``mau`` (or
-        ``active_<w>d``), from the first observed day through the day holding ``as_of``.
+        Float, indexed by ``day`` (local midnight in ``tz``), named ``dau``/``wau``/``mau``
+        (or ``active_<w>d``), from the first observed day through the day holding ``as_of``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"user_id": [1, 1, 2], "event": "open",
+    ...     "timestamp": pd.to_datetime(["2025-01-01 15:00", "2025-01-02 03:30",
+    ...                                  "2025-01-02 15:00"], utc=True)})
+    >>> active_users(log, "D", as_of="2025-01-03").tolist()  # UTC days
+    [1.0, 2.0, nan]
+    >>> active_users(log, "D", as_of="2025-01-03", tz="America/New_York").tolist()
+    [1.0, 1.0, nan]
+
+    In New York, user 1's 03:30 UTC visit is still the evening of 1 January.
     """
+    if by is not None:
+        return by_segment(active_users, events, by, window=window,
+                          activity_event=activity_event, as_of=as_of,
+                          observed_from=observed_from, tz=tz, user_col=user_col,
+                          time_col=time_col, event_col=event_col)
     width = _window_days(window)
-    ev, first_day, last_day = _daily(events, activity_event, as_of, observed_from,
-                                     user_col, time_col, event_col)
+    ev, day, first_day, last_day = _daily(events, activity_event, as_of, observed_from, tz,
+                                          user_col, time_col, event_col)
     n_days = last_day - first_day + 1
-    user, day = _distinct_user_periods(ev.user, ev.time // NS_PER_DAY - first_day, n_days)
+    user, day = _distinct_user_periods(ev.user, day - first_day, n_days)
     # Each active day keeps the user counted until the window has passed or until their
     # next active day takes over, so overlapping windows are never counted twice.
     same_user_next = np.r_[user[1:] == user[:-1], False]
@@ -84,9 +109,9 @@ def active_users(
     counts = np.cumsum(change)[:n_days].astype(float)
     days = np.arange(n_days)
     counts[days - (width - 1) < 0] = np.nan  # window starts before the observed span
-    counts[(first_day + days + 1) * NS_PER_DAY > ev.as_of] = np.nan  # day not over at as_of
+    counts[first_day + days >= last_day] = np.nan  # the day holding as_of is not over
     name = _NAMES.get(width, f"active_{width}d")
-    index = pd.Index(period_start(first_day + days, "day"), name="day")
+    index = pd.Index(ev.calendar.start(first_day + days, "day"), name="day")
     return pd.Series(counts, index=index, name=name)
 
 
@@ -105,18 +130,19 @@ def stickiness(
     activity_event=None,
     as_of=None,
     observed_from=None,
+    tz: str | None = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
 ) -> Stickiness:
     """Stickiness: the DAU/MAU ratio by day, and how many days each user was active.
 
-    Introduced in notebook 02. ``ratio`` has, per UTC day, ``dau``, ``mau`` (trailing 30
+    Introduced in notebook 02. ``ratio`` has, per day (calendar days in ``tz``), ``dau``, ``mau`` (trailing 30
     days, see :func:`active_users`) and ``dau_mau`` = dau / mau: the average share of a
     month's users who show up on a given day (1/30 if everybody visits once a month, 1 if
     everybody visits daily). NaN where the 30-day window is not fully observed.
 
-    ``histogram`` is PostHog's stickiness chart: over the last ``days`` complete UTC days
+    ``histogram`` is PostHog's stickiness chart: over the last ``days`` complete days
     before ``as_of``, the number of users (among those active at least once in that window)
     who were active on exactly n distinct days, for n = 1..``days``.
 
@@ -126,7 +152,7 @@ def stickiness(
         Canonical event log.
     days : int, default 30
         Length of the histogram window in days.
-    activity_event, as_of, observed_from, user_col, time_col, event_col
+    activity_event, as_of, observed_from, tz, user_col, time_col, event_col
         As in :func:`active_users`.
 
     Returns
@@ -137,21 +163,20 @@ def stickiness(
     """
     days = check_int("days", days, 1)
     kwargs = dict(activity_event=activity_event, as_of=as_of, observed_from=observed_from,
-                  user_col=user_col, time_col=time_col, event_col=event_col)
+                  tz=tz, user_col=user_col, time_col=time_col, event_col=event_col)
     dau = active_users(events, "D", **kwargs)
     mau = active_users(events, "M", **kwargs)
     ratio = pd.DataFrame({"dau": dau, "mau": mau, "dau_mau": dau / mau})
 
-    ev, first_day, last_day = _daily(events, activity_event, as_of, observed_from,
-                                     user_col, time_col, event_col)
-    window_end = ev.as_of // NS_PER_DAY  # exclusive: the day holding as_of is not complete
+    ev, day, first_day, last_day = _daily(events, activity_event, as_of, observed_from, tz,
+                                          user_col, time_col, event_col)
+    window_end = last_day  # exclusive: the day holding as_of is not complete
     window_start = window_end - days
     if window_start < first_day:
         raise ValueError(
             f"days={days}: the log holds only {window_end - first_day} complete day(s) "
             f"before as_of={pd.Timestamp(ev.as_of, tz='UTC')}"
         )
-    day = ev.time // NS_PER_DAY
     inside = (day >= window_start) & (day < window_end)
     user, _ = _distinct_user_periods(ev.user[inside], day[inside] - window_start, days)
     per_user = np.unique(user, return_counts=True)[1]  # distinct active days of each user
@@ -167,14 +192,17 @@ def lifecycle(
     *,
     activity_event=None,
     as_of=None,
+    tz: str | None = None,
+    week_start: str = "monday",
+    by=None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
 ) -> pd.DataFrame:
     """PostHog-style lifecycle: new, returning, resurrecting and dormant users per period.
 
-    Introduced in notebook 02. For each calendar period p (UTC; weeks start on Monday), a
-    user active in p is
+    Introduced in notebook 02. For each calendar period p (local periods in ``tz``, default
+    UTC; weeks start on ``week_start``), a user active in p is
 
     - ``new``: p is the first period in which the user is active at all;
     - ``returning``: also active in the previous period p - 1;
@@ -196,22 +224,34 @@ def lifecycle(
     activity_event : str, list of str or None
         Event name(s) that count as activity; None means any event.
     as_of : timestamp-like or None
+    tz : str, optional
+        Reporting time zone; None means UTC (see :func:`active_users`).
+    week_start : {"monday", "sunday"}, default "monday"
+    by : str or pandas.Series, optional
+        Breakdown by an events column or a user property (see :func:`active_users`).
     user_col, time_col, event_col : str
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``period`` (UTC period starts) with float columns ``new``,
+        Indexed by ``period`` (local period starts) with float columns ``new``,
         ``returning``, ``resurrecting``, ``dormant`` (<= 0).
     """
     check_choice("period", period, PERIODS)
+    if by is not None:
+        return by_segment(lifecycle, events, by, period=period,
+                          activity_event=activity_event, as_of=as_of, tz=tz,
+                          week_start=week_start, user_col=user_col, time_col=time_col,
+                          event_col=event_col)
     ev = read_events(events, user_col=user_col, time_col=time_col, event_col=event_col,
-                     as_of=as_of, select={"activity_event": activity_event})
-    first = int(period_code(np.array([ev.time.min()]), period)[0])  # first event of any kind
-    last = int(period_code(np.array([ev.as_of]), period)[0])
+                     as_of=as_of, select={"activity_event": activity_event}, tz=tz,
+                     week_start=week_start)
+    cal = ev.calendar
+    first = int(cal.code(np.array([ev.time.min()]), period)[0])  # first event of any kind
+    last = int(cal.code(np.array([ev.as_of]), period)[0])
     n = last - first + 1
     user, time = ev.select("activity_event")
-    user, p = _distinct_user_periods(user, period_code(time, period) - first, n)
+    user, p = _distinct_user_periods(user, cal.code(time, period) - first, n)
     same_prev = np.r_[False, user[1:] == user[:-1]]
     prev = np.r_[-2, p[:-1]]
     same_next = np.r_[user[1:] == user[:-1], False]
@@ -227,7 +267,7 @@ def lifecycle(
             "resurrecting": np.bincount(p[resurrecting], minlength=n),
             "dormant": -np.bincount(p[goes_dormant] + 1, minlength=n),
         },
-        index=pd.Index(period_start(np.arange(first, last + 1), period), name="period"),
+        index=pd.Index(cal.start(np.arange(first, last + 1), period), name="period"),
     ).astype(float)
     frame.iloc[-1] = np.nan  # the period holding as_of has not finished, by definition
     frame.attrs["retainkit"] = dict(kind="lifecycle", period=period)
@@ -240,13 +280,15 @@ def churn_rate(
     *,
     activity_event=None,
     as_of=None,
+    tz: str | None = None,
+    week_start: str = "monday",
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
 ) -> pd.DataFrame:
     """Period-over-period churn: the share of a period's active users not active in the next.
 
-    Introduced in notebook 02. For calendar period p (UTC), ``active`` = users active in p,
+    Introduced in notebook 02. For calendar period p (local periods in ``tz``), ``active`` = users active in p,
     ``churned`` = those of them not active in p + 1, and ``churn_rate`` = churned / active.
     This is the activity-based churn rate of product analytics (in PostHog's lifecycle
     terms, |dormant in p + 1| / active in p; see :func:`lifecycle`), and the same
@@ -263,7 +305,7 @@ def churn_rate(
     events : pandas.DataFrame
         Canonical event log.
     period : {"day", "week", "month"}
-    activity_event, as_of, user_col, time_col, event_col
+    activity_event, as_of, tz, week_start, user_col, time_col, event_col
         As in :func:`lifecycle`.
 
     Returns
@@ -271,8 +313,9 @@ def churn_rate(
     pandas.DataFrame
         Indexed by ``period`` with columns ``active``, ``churned``, ``churn_rate``.
     """
-    life = lifecycle(events, period, activity_event=activity_event, as_of=as_of,
-                     user_col=user_col, time_col=time_col, event_col=event_col)
+    life = lifecycle(events, period, activity_event=activity_event, as_of=as_of, tz=tz,
+                     week_start=week_start, user_col=user_col, time_col=time_col,
+                     event_col=event_col)
     active = life["new"] + life["returning"] + life["resurrecting"]
     churned = life["dormant"].abs().shift(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -294,23 +337,26 @@ def _window_days(window) -> int:
     )
 
 
-def _daily(events, activity_event, as_of, observed_from, user_col, time_col, event_col):
-    """Activity events as arrays, and the first and last day (UTC day numbers) to report."""
+def _daily(events, activity_event, as_of, observed_from, tz, user_col, time_col, event_col):
+    """Activity events, their local day codes, and the first and last day code to report."""
     ev = read_events(events, user_col=user_col, time_col=time_col, event_col=event_col,
-                     as_of=as_of, select={"activity_event": activity_event})
+                     as_of=as_of, select={"activity_event": activity_event}, tz=tz)
+    cal = ev.calendar
     if observed_from is None:
-        first_day = int(ev.time.min()) // NS_PER_DAY  # the log is complete from its first day
+        first_day = int(cal.code(np.array([ev.time.min()]), "day")[0])  # complete from day one
     else:
-        start = to_utc_ns(observed_from, "observed_from")
-        first_day = -(-start // NS_PER_DAY)  # first whole day inside the observed span
-    last_day = ev.as_of // NS_PER_DAY
+        start = to_utc_ns(observed_from, "observed_from", tz=tz)
+        first_day = int(cal.code(np.array([start]), "day")[0])
+        if cal.start_ns(np.array([first_day]), "day")[0] < start:
+            first_day += 1  # the first whole day inside the observed span
+    last_day = int(cal.code(np.array([ev.as_of]), "day")[0])
     if last_day < first_day:
         raise ValueError("observed_from is after as_of: no day is observed")
     user, time = ev.select("activity_event")
-    keep = time >= first_day * NS_PER_DAY  # earlier events only feed windows reported as NaN
-    arrays = Events(user=user[keep], time=time[keep], n_users=ev.n_users, as_of=ev.as_of,
-                    masks={})
-    return arrays, first_day, last_day
+    day = cal.code(time, "day")
+    keep = day >= first_day  # earlier events only feed windows reported as NaN
+    arrays = replace(ev, user=user[keep], time=time[keep], masks={})
+    return arrays, day[keep], first_day, last_day
 
 
 def _distinct_user_periods(user: np.ndarray, period: np.ndarray, n_periods: int):
