@@ -51,11 +51,13 @@ check: $(STAMP)  ## fast checks: ruff, notebook anatomy and navigation, student 
 	@$(PY) tools/check_notebooks.py
 	@echo ">> student copies"
 	@$(PY) tools/make_student.py --check
-	@echo ">> docs/glossary.md"
+	@echo ">> docs/glossary.md and docs/helpers.md"
 	@$(PY) tools/make_glossary.py --check
+	@$(PY) tools/make_helpers.py --check
 
-unit: $(STAMP)  ## unit, property and oracle tests in tests/
+unit: $(STAMP)  ## unit, property and oracle tests in tests/, and every docstring example
 	$(PY) -m pytest tests --durations=10
+	$(PY) -m pytest --doctest-modules retainkit -q -p no:cacheprovider
 
 notebooks: $(STAMP)  ## re-run every notebook and compare with its stored outputs (nbval)
 	@strict="$$($(PY) tools/check_notebooks.py --list-tier strict)" || exit 1; \
@@ -67,9 +69,10 @@ notebooks: $(STAMP)  ## re-run every notebook and compare with its stored output
 	  echo ">> lax nbval (only # NBVAL_CHECK_OUTPUT cells compared): $$lax"; \
 	  $(PY) -m pytest $(NBVAL) --nbval-lax $$lax || exit 1; fi
 
-student: $(STAMP)  ## regenerate notebooks/student/ and docs/glossary.md from notebooks/
+student: $(STAMP)  ## regenerate notebooks/student/, docs/glossary.md and docs/helpers.md
 	$(PY) tools/make_student.py
 	$(PY) tools/make_glossary.py
+	$(PY) tools/make_helpers.py
 
 execute: $(STAMP)  ## re-run every notebook in place (refresh stored outputs), then fix nav and student copies
 	@for nb in notebooks/[0-9][0-9]_*.ipynb; do \
@@ -81,6 +84,7 @@ execute: $(STAMP)  ## re-run every notebook in place (refresh stored outputs), t
 	$(PY) tools/check_notebooks.py --fix
 	$(PY) tools/make_student.py
 	$(PY) tools/make_glossary.py
+	$(PY) tools/make_helpers.py
 
 data: $(STAMP)  ## regenerate the simulated datasets in datasets/
 	$(PY) tools/make_data.py
