@@ -445,6 +445,7 @@ def test_sbg_projections_are_consistent():
 
 # ------------------------------------------------------------------ durations_from_events
 
+# Naive wall-clock strings, as in a raw export; tz="UTC" says that they are UTC already.
 HAND_LOG = pd.DataFrame(
     {
         "user_id": ["a", "a", "b", "b", "c"],
@@ -458,62 +459,165 @@ HAND_LOG = pd.DataFrame(
         "event": ["session_start"] * 5,
     }
 )
+# The same users worked by hand (inactivity 7 days, as_of = the last event, 01-25 06:00):
+# a churned after 2.5 days; b and c are censored at as_of after 23.25 and 0 days.
+HAND_TABLE = pd.DataFrame(
+    {
+        "start": pd.to_datetime(["2024-01-01 00:00", "2024-01-02 00:00", "2024-01-25 06:00"],
+                                utc=True),
+        "last_seen": pd.to_datetime(["2024-01-03 12:00", "2024-01-20 00:00", "2024-01-25 06:00"],
+                                    utc=True),
+        "duration": [2.5, 23.25, 0.0],
+        "observed": [True, False, False],
+    },
+    index=pd.Index(["a", "b", "c"], name="user_id"),
+)
 
 
 def test_durations_from_events_hand_computed():
-    # as_of defaults to the last event, 2024-01-25 06:00 UTC
-    table = durations_from_events(HAND_LOG, inactivity="7D")
-    assert table.index.tolist() == ["a", "b", "c"]
-    assert table["observed"].tolist() == [True, False, False]
-    # a: churned, 2.5 days; b: censored at as_of, 23.25 days; c: censored, 0 days
-    assert table["duration"].tolist() == [2.5, 23.25, 0.0]
-    assert table.loc["b", "last_seen"] == pd.Timestamp("2024-01-20", tz="UTC")
+    table = durations_from_events(HAND_LOG, inactivity="7D", tz="UTC")
+    pd.testing.assert_frame_equal(table, HAND_TABLE)
     assert str(table["start"].dtype) == "datetime64[ns, UTC]"
-    default = durations_from_events(HAND_LOG)  # 28 days: nobody has been away that long
+    default = durations_from_events(HAND_LOG, tz="UTC")  # 28 days: nobody away that long
     assert default["observed"].tolist() == [False, False, False]
     assert default["duration"].tolist() == [24.25, 23.25, 0.0]
+
+
+def test_naive_timestamps_without_tz_are_utc_with_the_front_door_warning():
+    with pytest.warns(UserWarning, match="naive timestamps in column 'timestamp' were taken as"
+                                         " UTC.*pass their zone as tz="):
+        table = durations_from_events(HAND_LOG, inactivity="7D")
+    pd.testing.assert_frame_equal(table, HAND_TABLE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # tz= given: nothing to warn about
+        durations_from_events(HAND_LOG, inactivity="7D", tz="UTC")
+
+
+def _us_format(log):  # 01/03/2024 12:00 PM, read month first as validate_events does
+    times = pd.to_datetime(log["timestamp"]).dt.strftime("%m/%d/%Y %I:%M %p")
+    return log.assign(timestamp=times)
+
+
+# One log written every way a real export writes it; all must give the hand-computed table.
+SAME_LOG = {
+    "naive strings": (lambda d: d, "UTC"),
+    "naive datetimes": (lambda d: d.assign(timestamp=pd.to_datetime(d["timestamp"])), "UTC"),
+    "aware UTC": (lambda d: d.assign(timestamp=pd.to_datetime(d["timestamp"], utc=True)), None),
+    "aware New York": (lambda d: d.assign(timestamp=pd.to_datetime(d["timestamp"], utc=True)
+                                          .dt.tz_convert("America/New_York")), None),
+    "strings with offsets": (lambda d: d.assign(timestamp=d["timestamp"] + "+00:00"), None),
+    "naive local strings": (lambda d: d.assign(
+        timestamp=pd.to_datetime(d["timestamp"], utc=True).dt.tz_convert("Asia/Tokyo")
+        .dt.strftime("%Y-%m-%d %H:%M")), "Asia/Tokyo"),
+    "US-format strings": (_us_format, "UTC"),
+    "categorical ids and events": (lambda d: d.assign(
+        user_id=pd.Categorical(d["user_id"], categories=["c", "b", "a"]),
+        event=d["event"].astype("category")), "UTC"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(SAME_LOG))
+def test_durations_from_events_same_log_same_table(how):
+    change, tz = SAME_LOG[how]
+    table = durations_from_events(change(HAND_LOG.copy()), inactivity="7D", tz=tz)
+    pd.testing.assert_frame_equal(table, HAND_TABLE)
 
 
 def test_durations_from_events_as_of_boundary_and_later_events():
     # a's last visit + 7 days is exactly as_of: churn counts as seen (<=)
     with pytest.warns(UserWarning, match="ignored 2 events after as_of"):
-        table = durations_from_events(HAND_LOG, inactivity="7D", as_of="2024-01-10 12:00")
+        table = durations_from_events(HAND_LOG, inactivity="7D", as_of="2024-01-10 12:00",
+                                      tz="UTC")
     assert table.index.tolist() == ["a", "b"]
     assert table["observed"].tolist() == [True, True]
     assert table["duration"].tolist() == [2.5, 0.0]
-    with pytest.warns(UserWarning):
-        just_before = durations_from_events(HAND_LOG, inactivity="7D", as_of="2024-01-10 11:00")
+    with pytest.warns(UserWarning, match="ignored 2 events"):
+        just_before = durations_from_events(HAND_LOG, inactivity="7D",
+                                            as_of="2024-01-10 11:00", tz="UTC")
     assert just_before["observed"].tolist() == [False, True]
-    assert just_before.loc["a", "duration"] == pytest.approx(9 + 11 / 24)
+    assert just_before.loc["a", "duration"] == pytest.approx(9 + 11 / 24, abs=1e-12)
 
 
-def test_durations_from_events_custom_columns_and_time_zones():
+def test_naive_times_and_as_of_are_wall_clock_in_tz_across_dst():
+    # New York springs forward on 2025-03-09 (02:00 -> 03:00 local): from noon on the 8th
+    # (17:00 UTC, EST) to noon on the 10th (16:00 UTC, EDT) is 47 hours, not 48.
+    log = pd.DataFrame({"user_id": ["a", "a", "b"],
+                        "timestamp": ["2025-03-08 12:00", "2025-03-10 12:00", "2025-03-20 12:00"]})
+    table = durations_from_events(log, inactivity="7D", tz="America/New_York")
+    assert table.loc["a", "start"] == pd.Timestamp("2025-03-08 17:00", tz="UTC")
+    assert table.loc["a", "last_seen"] == pd.Timestamp("2025-03-10 16:00", tz="UTC")
+    assert table.loc["a", "duration"] == pytest.approx(47 / 24, abs=1e-12)
+    assert table["observed"].tolist() == [True, False]
+    assert durations_from_events(log, inactivity="7D", tz="UTC").loc["a", "duration"] == 2.0
+    # a naive as_of is in the same zone: 12:00 New York on the 17th is a's last visit + 7 days
+    with pytest.warns(UserWarning, match="ignored 1 events"):
+        boundary = durations_from_events(log, inactivity="7D", as_of="2025-03-17 12:00",
+                                         tz="America/New_York")
+    assert boundary["observed"].tolist() == [True]
+    with pytest.warns(UserWarning, match="ignored 1 events"):
+        before = durations_from_events(log, inactivity="7D", as_of="2025-03-17 11:59",
+                                       tz="America/New_York")
+    assert before["observed"].tolist() == [False]
+    assert before.loc["a", "duration"] == pytest.approx(9 - 61 / 1440, abs=1e-12)
+    # an aware as_of is a moment already: tz does not move it
+    with pytest.warns(UserWarning, match="ignored 1 events"):
+        aware = durations_from_events(log, inactivity="7D", tz="America/New_York",
+                                      as_of=pd.Timestamp("2025-03-17 15:59", tz="UTC"))
+    pd.testing.assert_frame_equal(aware, before)
+
+
+def test_durations_from_events_custom_columns():
     log = HAND_LOG.rename(columns={"user_id": "member", "timestamp": "at"})
-    log["at"] = pd.to_datetime(log["at"]).dt.tz_localize("UTC").dt.tz_convert("America/New_York")
-    table = durations_from_events(log, inactivity="7D", user_col="member", time_col="at")
-    assert table.index.name == "member"
-    assert table["duration"].tolist() == [2.5, 23.25, 0.0]
-    assert table["last_seen"].iloc[0] == pd.Timestamp("2024-01-03 12:00", tz="UTC")
+    table = durations_from_events(log, inactivity="7D", user_col="member", time_col="at",
+                                  tz="UTC")
+    pd.testing.assert_frame_equal(table, HAND_TABLE.rename_axis("member"))
 
 
 @pytest.mark.filterwarnings("ignore:Could not infer format")
 @pytest.mark.parametrize(
     ("change", "kwargs", "match"),
     [
-        (lambda d: d.drop(columns="timestamp"), {}, "no column 'timestamp'"),
-        (lambda d: d.iloc[:0], {}, "empty"),
-        (lambda d: d.assign(user_id=["a", None, "b", "b", "c"]), {}, "missing user ids"),
-        (lambda d: d.assign(timestamp=[None] + list(d.timestamp[1:])), {}, "missing timestamps"),
-        (lambda d: d.assign(timestamp=["soon"] * 5), {}, "could not be parsed"),
-        (lambda d: d, {"inactivity": "0D"}, "positive"),
-        (lambda d: d, {"inactivity": "-3D"}, "positive"),
-        (lambda d: d, {"inactivity": "a while"}, "inactivity"),
-        (lambda d: d, {"as_of": "yesterday-ish"}, "as_of"),
+        (lambda d: d.drop(columns="timestamp"), {},
+         r"events has no column 'timestamp' \(time_col\); available columns: "
+         r"\['user_id', 'event'\]"),
+        (lambda d: d.drop(columns=["timestamp", "user_id"]), {"user_col": "user_id"},
+         r"no columns 'user_id' \(user_col\), 'timestamp' \(time_col\)"),
+        (lambda d: d.iloc[:0], {}, "events is empty"),
+        (lambda d: d.assign(user_id=["a", None, "b", "b", "c"]), {},
+         "column 'user_id': missing user id in 1 row"),
+        (lambda d: d.assign(timestamp=[None] + list(d.timestamp[1:])), {},
+         "column 'timestamp': missing or unparseable timestamp in 1 row"),
+        (lambda d: d.assign(timestamp=["soon"] * 5), {},
+         "column 'timestamp': missing or unparseable timestamp in 5 row"),
+        (lambda d: d.assign(timestamp=[1.7e9] * 5), {}, "column 'timestamp' is numeric"),
+        (lambda d: d.assign(timestamp=d["timestamp"] + ["Z", "", "", "", ""]), {},
+         "a mix of tz-naive and tz-aware values"),
+        (lambda d: d, {"tz": "Mars/Olympus_Mons"}, "tz='Mars/Olympus_Mons' is not a time zone"),
+        (lambda d: d, {"inactivity": "0D"}, "inactivity must be a positive duration"),
+        (lambda d: d, {"inactivity": "-3D"}, "inactivity must be a positive duration"),
+        (lambda d: d, {"inactivity": "a while"}, "inactivity cannot be read as a duration"),
+        (lambda d: d, {"as_of": "yesterday-ish"}, "as_of cannot be read as a timestamp"),
+        (lambda d: d, {"as_of": "2023-12-31"}, "no event at or before as_of=2023-12-31"),
     ],
 )
 def test_durations_from_events_errors(change, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        durations_from_events(change(HAND_LOG.copy()), **kwargs)
+        durations_from_events(change(HAND_LOG.copy()), **{"tz": "UTC", **kwargs})
+
+
+def test_durations_from_events_reports_every_problem_at_once():
+    broken = HAND_LOG.assign(user_id=["a", None, "b", "b", "c"],
+                             timestamp=["soon"] + list(HAND_LOG["timestamp"][1:]))
+    with pytest.raises(ValueError, match="events has 2 problems") as error:
+        durations_from_events(broken, tz="UTC")
+    assert "missing user id in 1 row" in str(error.value)
+    assert "missing or unparseable timestamp in 1 row" in str(error.value)
+    with pytest.raises(ValueError, match="durations_from_events has 2 problems") as error:
+        durations_from_events(HAND_LOG, inactivity="0D", as_of="yesterday-ish", tz="UTC")
+    assert "inactivity must be a positive" in str(error.value)
+    assert "as_of cannot be read" in str(error.value)
+    with pytest.raises(TypeError, match="events must be a pandas DataFrame"):
+        durations_from_events(HAND_LOG.to_dict("list"))
 
 
 # --------------------------------------------------------------------------- bad input
@@ -545,7 +649,14 @@ def test_bad_input_raises(estimator, durations, observed, match):
     ("call", "match"),
     [
         (lambda: kaplan_meier([1, 2], [1, 0], conf_level=1.5), "conf_level"),
-        (lambda: nelson_aalen([1, 2], [1, 0], ties="breslow"), r"ties must be one of \('smooth'"),
+        (lambda: nelson_aalen([1, 2], [1, 0], ties="breslow"),
+         "ties='breslow' is not supported; accepted values: 'smooth', 'discrete'"),
+        (lambda: smoothed_hazard([1, 2], [1, 0], bandwidth=1, ties="x"), "ties='x' is not"),
+        (lambda: kaplan_meier([1, 2], [1, 0], conf_level=True), "conf_level must be strictly"),
+        (lambda: fit_exponential([1, 2], [1, 0], conf_level=0), "conf_level must be strictly"),
+        (lambda: smoothed_hazard([1, 2], [1, 0], bandwidth="wide"), "bandwidth must be a pos"),
+        (lambda: fit_sbg("1000 631 468"), "alive_counts must be numeric"),
+        (lambda: fit_sbg([[1000, 631], [468, 382]]), "alive_counts must be one-dimensional"),
         (lambda: smoothed_hazard([1, 2], [1, 0], bandwidth=0), "bandwidth"),
         (lambda: median_survival(pd.DataFrame({"survival": [1.0]})), "ci_lower"),
         (lambda: fit_exponential([1, 2], [0, 0]), "at least one observed churn"),
@@ -964,7 +1075,9 @@ def test_fit_exponential_with_zeros_equals_lifelines_and_scipy(name):
     assert fit.log_likelihood == pytest.approx(log_likelihood(fit.rate), rel=1e-12)
     # standard error from the curvature of the log-likelihood (central differences)
     h = fit.rate * 1e-4
-    curvature = (log_likelihood(fit.rate + h) - 2 * fit.log_likelihood + log_likelihood(fit.rate - h))
+    curvature = (
+        log_likelihood(fit.rate + h) - 2 * fit.log_likelihood + log_likelihood(fit.rate - h)
+    )
     assert fit.rate_se == pytest.approx(1 / math.sqrt(-curvature / h**2), rel=1e-5)
     assert fit.rate_ci[0] < fit.rate < fit.rate_ci[1]
 
@@ -1014,7 +1127,7 @@ def test_every_input_problem_is_reported_at_once():
     with pytest.raises(ValueError) as error:
         kaplan_meier([1.0, np.nan, -3.0], [1, 0, 5])
     message = str(error.value)
-    assert message.startswith("3 problems")
+    assert message.startswith("the survival data has 3 problems")
     for part in ("durations has 1 missing", "durations has 1 negative", "observed has 1 values"):
         assert part in message
     with pytest.raises(ValueError) as error:

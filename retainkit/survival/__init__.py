@@ -19,29 +19,60 @@ Introduced in notebook 03. Conventions used by every function here:
 Kaplan-Meier, Nelson-Aalen, the parametric fits (interval-censored zeros included) and the
 log-rank tests (two groups, and k groups with ``multivariate_logrank_test``) agree with
 lifelines (checked in ``tests/test_survival.py``).
+
+=========================  =====================  ========  =====================================
+name                       file                   notebook  what it does
+=========================  =====================  ========  =====================================
+durations_from_events      ``_data.py``           03        event log -> (duration, observed) per
+                                                            user, churn after ``inactivity``
+kaplan_meier               ``_nonparametric.py``  03        S(t) with its log-log interval
+median_survival            ``_nonparametric.py``  03        median of a Kaplan-Meier table, with
+                                                            its interval
+MedianSurvival             ``_nonparametric.py``  03        result of ``median_survival``
+nelson_aalen               ``_nonparametric.py``  03        cumulative hazard H(t), interval
+smoothed_hazard            ``_nonparametric.py``  03        kernel-smoothed hazard h(t)
+fit_exponential            ``_parametric.py``     03        exponential MLE (rate λ per day)
+ExponentialFit             ``_parametric.py``     03        result of ``fit_exponential``
+fit_weibull                ``_parametric.py``     03        Weibull MLE (scale λ, shape ρ)
+WeibullFit                 ``_parametric.py``     03        result of ``fit_weibull``
+logrank_test               ``_logrank.py``        03        log-rank test of two groups
+LogRankResult              ``_logrank.py``        03        result of ``logrank_test``
+multivariate_logrank_test  ``_logrank.py``        03        log-rank test of k >= 2 groups
+MultivariateLogRankResult  ``_logrank.py``        03        result of
+                                                            ``multivariate_logrank_test``
+fit_sbg                    ``_sbg.py``            03        shifted-beta-geometric fit to
+                                                            survivor counts (Fader & Hardie 2007)
+SBGFit                     ``_sbg.py``            03        result of ``fit_sbg``
+sbg_survival               ``_sbg.py``            03        sBG survival S(t) for given α, β
+=========================  =====================  ========  =====================================
+
+Private files: ``_zeros.py`` holds the interval-censored zero durations of the parametric fits
+(``zero_resolution=``) and ``_checks.py`` the checks of durations, churn flags and groups;
+checks shared with other topics come from ``retainkit._validation`` and event logs are read by
+the events front door (``retainkit.events._reader``).
 """
 
-from retainkit._survival_data import durations_from_events
-from retainkit._survival_logrank import (
+from retainkit.survival._data import durations_from_events
+from retainkit.survival._logrank import (
     LogRankResult,
     MultivariateLogRankResult,
     logrank_test,
     multivariate_logrank_test,
 )
-from retainkit._survival_nonparametric import (
+from retainkit.survival._nonparametric import (
     MedianSurvival,
     kaplan_meier,
     median_survival,
     nelson_aalen,
     smoothed_hazard,
 )
-from retainkit._survival_parametric import (
+from retainkit.survival._parametric import (
     ExponentialFit,
     WeibullFit,
     fit_exponential,
     fit_weibull,
 )
-from retainkit._survival_sbg import SBGFit, fit_sbg, sbg_survival
+from retainkit.survival._sbg import SBGFit, fit_sbg, sbg_survival
 
 __all__ = [
     "durations_from_events",

@@ -1,8 +1,12 @@
-"""Input checks shared by the survival helpers (see ``retainkit.survival``).
+"""Input checks specific to the survival helpers (see ``retainkit.survival``).
+
+Checks shared with other topics (``conf_level``, choices, timestamps, durations such as
+``"28D"``, gathering problems) live in :mod:`retainkit._validation`; this file holds only what
+is about survival data: durations in days, churn flags, group labels, day resolutions.
 
 Each ``*_problems`` function returns the converted array (or ``None`` when the input cannot be
 read at all) and a list of problems, so that a caller checking several arguments can report
-everything that is wrong in one ``ValueError``.
+everything that is wrong in one ``ValueError`` (raised by :func:`raise_problems`).
 """
 
 from __future__ import annotations
@@ -12,30 +16,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from retainkit._validation import MAX_SHOWN, Problems
+
 _OBSERVED_VALUES = "accepted values: True/False or 1/0"
-
-
-def as_durations(durations, *, name: str = "durations") -> np.ndarray:
-    """Return ``durations`` as a 1-d float array of days, or raise ``ValueError``.
-
-    Accepts numbers (days) or timedeltas (converted to days). Rejects empty input, missing
-    values, infinities and negative values, naming the argument and the offending positions
-    (all problems in one message).
-    """
-    array, problems = durations_problems(durations, name=name)
-    raise_problems(problems)
-    return array
-
-
-def as_observed(observed, n: int, *, name: str = "observed") -> np.ndarray:
-    """Return ``observed`` as a boolean array of length ``n``, or raise ``ValueError``.
-
-    Accepted: booleans, or numbers equal to 0 or 1 (``True``/1 = churn seen, ``False``/0 =
-    censored). Anything else (2, "yes", missing values) is rejected.
-    """
-    array, problems = observed_problems(observed, n, name=name)
-    raise_problems(problems)
-    return array
 
 
 def as_survival_data(durations, observed) -> tuple[np.ndarray, np.ndarray]:
@@ -49,14 +32,7 @@ def as_survival_data(durations, observed) -> tuple[np.ndarray, np.ndarray]:
     return t, e
 
 
-def check_conf_level(conf_level: float) -> float:
-    """Return ``conf_level`` if it lies strictly between 0 and 1, else raise ``ValueError``."""
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be strictly between 0 and 1, got {conf_level!r}")
-    return float(conf_level)
-
-
-def check_resolution(value, name: str) -> float:
+def positive_days(value, name: str) -> float:
     """A positive, finite number of days (a timedelta is converted), else ``ValueError``."""
     if isinstance(value, dt.timedelta | np.timedelta64):
         value = pd.Timedelta(value) / pd.Timedelta(days=1)
@@ -134,11 +110,8 @@ def groups_problems(groups, n: int | None, *, name: str = "groups"):
 
 
 def raise_problems(problems: list[str]) -> None:
-    """Raise one ``ValueError`` listing every problem, if there is any."""
-    if len(problems) == 1:
-        raise ValueError(problems[0])
-    if problems:
-        raise ValueError(f"{len(problems)} problems:\n- " + "\n- ".join(problems))
+    """Raise one ``ValueError`` listing every problem, if there is any (see ``Problems``)."""
+    Problems(problems).raise_if_any(what="the survival data")
 
 
 def _as_series(values) -> pd.Series | None:
@@ -151,5 +124,5 @@ def _describe(bad: np.ndarray, name: str, problem: str) -> str:
     if not bad.any():
         return ""
     rows = np.flatnonzero(bad)
-    shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+    shown = ", ".join(map(str, rows[:MAX_SHOWN])) + (", ..." if len(rows) > MAX_SHOWN else "")
     return f"{name} has {len(rows)} {problem} at positions {shown}"

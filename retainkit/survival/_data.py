@@ -1,4 +1,8 @@
-"""From an event log to one (duration, observed) pair per user (part of ``retainkit.survival``)."""
+"""From an event log to one (duration, observed) pair per user (part of ``retainkit.survival``).
+
+The log is read by the events front door (``retainkit.events._reader.read_log``), so it is
+parsed exactly as :func:`retainkit.events.validate_events` parses it.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,10 @@ import warnings
 
 import pandas as pd
 
+from retainkit._validation import Problems, positive_duration, to_utc
+from retainkit.events._reader import read_log
+
 DAY = pd.Timedelta(days=1)
-
-
-def _utc(values, name: str) -> pd.Series | pd.Timestamp:
-    """Parse times as UTC (naive times and strings are taken to be UTC already)."""
-    try:
-        return pd.to_datetime(values, utc=True)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{name} could not be parsed as timestamps: {error}") from None
 
 
 def durations_from_events(
@@ -24,6 +23,7 @@ def durations_from_events(
     as_of=None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Turn an event log into survival data: one duration and churn flag per user.
 
@@ -32,8 +32,14 @@ def durations_from_events(
     inactive for at least ``inactivity``: if ``last_seen + inactivity <= as_of`` the churn
     is observed (``observed=True``) and dated at the last visit, ``duration = last_seen -
     start``; otherwise the user is censored (``observed=False``) at ``duration = as_of -
-    start``, the time we have watched them. Durations are in days (float); times are UTC
-    (strings and naive times are taken as UTC).
+    start``, the time we have watched them. Durations are in days (float); ``inactivity``
+    is an exact duration (``"28D"`` is 28 x 24 hours, not 28 calendar days).
+
+    The log is read as :func:`retainkit.events.validate_events` reads it: tz-aware times
+    are converted to UTC, strings are parsed by the same rules, and **naive times (and a
+    naive ``as_of``) are wall-clock times in** ``tz``; without ``tz`` they are taken as UTC,
+    with a warning for naive timestamps. Everything wrong with the log (missing columns,
+    user ids or timestamps, unparseable times) is reported in one ``ValueError``.
 
     This definition has known biases, which notebook 03 discusses:
 
@@ -60,46 +66,55 @@ def durations_from_events(
         ``as_of`` are ignored (counted in a warning), as they were not yet known.
     user_col, time_col : str
         Column names of the user id and the event time.
+    tz : str, optional
+        IANA zone (e.g. ``"America/New_York"``) of naive timestamps and of a naive
+        ``as_of``; default UTC (with a warning for naive timestamps).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``user_col`` (sorted) with columns ``start``, ``last_seen``
         (datetime64[ns, UTC]), ``duration`` (float, days) and ``observed`` (bool).
-    """
-    for column in (user_col, time_col):
-        if column not in events.columns:
-            raise ValueError(f"events has no column {column!r} (columns: {list(events.columns)})")
-    if len(events) == 0:
-        raise ValueError("events is empty: no user to compute a duration for")
-    if events[user_col].isna().any():
-        rows = list(events.index[events[user_col].isna()][:5])
-        raise ValueError(f"column {user_col!r} has missing user ids (rows {rows})")
-    times = _utc(events[time_col], f"column {time_col!r}")
-    if times.isna().any():
-        rows = list(events.index[times.isna()][:5])
-        raise ValueError(f"column {time_col!r} has missing timestamps (rows {rows})")
-    try:
-        gap = pd.Timedelta(inactivity)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"inactivity must be a duration such as '28D', got {inactivity!r}"
-        ) from None
-    if pd.isna(gap) or gap <= pd.Timedelta(0):
-        raise ValueError(f"inactivity must be a positive duration, got {inactivity!r}")
-    as_of = times.max() if as_of is None else _utc(as_of, "as_of")
 
-    log = pd.DataFrame(
-        {user_col: events[user_col].to_numpy(), "time": times.reset_index(drop=True)}
-    )
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "b", "c"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 00:00", "2024-01-03 12:00",
+    ...                                  "2024-01-02 00:00", "2024-01-20 00:00",
+    ...                                  "2024-01-25 06:00"], utc=True),
+    ...     "event": "app_open"})
+    >>> table = durations_from_events(log, inactivity="7D")  # as_of: the last event
+    >>> table[["duration", "observed"]]
+             duration  observed
+    user_id
+    a            2.50      True
+    b           23.25     False
+    c            0.00     False
+    """
+    read = read_log(events, user_col=user_col, time_col=time_col, event_col=None, tz=tz)
+    problems = Problems()  # the other arguments, reported together
+    try:
+        gap = positive_duration(inactivity, "inactivity")
+    except ValueError as error:
+        problems.append(str(error))
+    try:
+        as_of = read.time.max() if as_of is None else to_utc(as_of, "as_of", tz=tz)
+    except ValueError as error:
+        problems.append(str(error))
+    problems.raise_if_any(what="the call to durations_from_events")
+
+    # plain values, not the Series: a categorical id would group in category order
+    log = pd.DataFrame({user_col: read.user.to_numpy(), "time": read.time})
     known = log["time"] <= as_of
+    if not known.any():
+        raise ValueError(f"events has no event at or before as_of={as_of}")
     if not known.all():
         warnings.warn(
             f"durations_from_events ignored {int((~known).sum())} events after as_of={as_of}",
             stacklevel=2,
         )
-    if not known.any():
-        raise ValueError(f"events has no event at or before as_of={as_of}")
     seen = log[known].groupby(user_col, observed=True)["time"]
     table = pd.DataFrame({"start": seen.min(), "last_seen": seen.max()})
     table.index.name = user_col

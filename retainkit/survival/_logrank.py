@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from retainkit._survival_checks import (
+from retainkit.survival._checks import (
     durations_problems,
     groups_problems,
     observed_problems,
@@ -38,7 +38,10 @@ def _group(durations, observed, name: str):
     """Checked arrays of one group, and the problems found (reported by the caller)."""
     t, problems = durations_problems(durations, name=f"durations_{name}")
     e, more = observed_problems(
-        observed, None if t is None else len(t), name=f"observed_{name}", against=f"durations_{name}"
+        observed,
+        None if t is None else len(t),
+        name=f"observed_{name}",
+        against=f"durations_{name}",
     )
     return t, e, problems + more
 

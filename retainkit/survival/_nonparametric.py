@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from retainkit._survival_checks import as_survival_data, check_conf_level
+from retainkit._validation import check_choice, check_conf_level
+from retainkit.survival._checks import as_survival_data, positive_days
 
 TIES = ("smooth", "discrete")
 
@@ -83,6 +84,21 @@ def kaplan_meier(durations, observed, *, conf_level: float = 0.95) -> pd.DataFra
     See Also
     --------
     median_survival, nelson_aalen, retainkit.plotting.plot_km
+
+    Examples
+    --------
+    Six users, worked by hand in notebook 03 (days; 1 = churn seen, 0 = censored):
+
+    >>> km = kaplan_meier([2, 3, 3, 5, 6, 8], [1, 1, 0, 1, 0, 1])
+    >>> km.round(3)
+          at_risk  observed  censored  survival  ci_lower  ci_upper
+    time
+    0.0         6         0         0     1.000     1.000     1.000
+    2.0         6         1         0     0.833     0.273     0.975
+    3.0         5         1         1     0.667     0.195     0.904
+    5.0         3         1         0     0.444     0.066     0.785
+    6.0         2         0         1     0.444     0.066     0.785
+    8.0         1         1         0     0.000     0.000     0.000
     """
     conf_level = check_conf_level(conf_level)
     table = event_table(durations, observed)
@@ -129,6 +145,14 @@ def median_survival(km_table: pd.DataFrame) -> MedianSurvival:
     -------
     MedianSurvival
         A named tuple ``(median, lower, upper)`` in days.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([2, 3, 3, 5, 6, 8], [1, 1, 0, 1, 0, 1])
+    >>> median_survival(km)
+    MedianSurvival(median=5.0, lower=2.0, upper=8.0)
+    >>> median_survival(kaplan_meier([2, 4, 6], [1, 0, 0])).median  # S never reaches 0.5
+    inf
     """
     missing = {"survival", "ci_lower", "ci_upper"} - set(km_table.columns)
     if missing:
@@ -190,10 +214,22 @@ def nelson_aalen(
         Indexed by ``time`` (0 and every distinct duration) with columns ``at_risk``,
         ``observed``, ``censored``, ``cumulative_hazard``, ``variance``, ``ci_lower``,
         ``ci_upper``.
+
+    Examples
+    --------
+    >>> na = nelson_aalen([2, 3, 3, 5, 6, 8], [1, 1, 0, 1, 0, 1])
+    >>> na[["at_risk", "observed", "cumulative_hazard"]].round(4)  # 1/6, + 1/5, + 1/3, + 1
+          at_risk  observed  cumulative_hazard
+    time
+    0.0         6         0             0.0000
+    2.0         6         1             0.1667
+    3.0         5         1             0.3667
+    5.0         3         1             0.7000
+    6.0         2         0             0.7000
+    8.0         1         1             1.7000
     """
     conf_level = check_conf_level(conf_level)
-    if ties not in TIES:
-        raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
+    check_choice("ties", ties, TIES)
     table = event_table(durations, observed)
     n, d = table["at_risk"].to_numpy(float), table["observed"].to_numpy(float)
     step, step_variance = _nelson_aalen_steps(n, d, ties)
@@ -233,7 +269,7 @@ def smoothed_hazard(
     ----------
     durations, observed : array-like
         As in :func:`kaplan_meier`.
-    bandwidth : float
+    bandwidth : float or timedelta
         Kernel half-width in days. Larger is smoother and more biased.
     times : array-like of float, optional
         Where to evaluate h, in days; default 201 points from 0 to the longest duration.
@@ -245,9 +281,18 @@ def smoothed_hazard(
     -------
     pandas.DataFrame
         Indexed by ``time`` with columns ``hazard``, ``ci_lower``, ``ci_upper`` (per day).
+
+    Examples
+    --------
+    >>> h = smoothed_hazard([2, 3, 3, 5, 6, 8], [1, 1, 0, 1, 0, 1], bandwidth=2.0,
+    ...                     times=[3, 5])
+    >>> h.round(3)
+          hazard  ci_lower  ci_upper
+    time
+    3.0    0.122     0.029     0.505
+    5.0    0.125     0.018     0.887
     """
-    if not np.isfinite(bandwidth) or bandwidth <= 0:
-        raise ValueError(f"bandwidth must be a positive number of days, got {bandwidth!r}")
+    bandwidth = positive_days(bandwidth, "bandwidth")
     table = nelson_aalen(durations, observed, conf_level=conf_level, ties=ties)
     jumps = table[table["observed"] > 0]
     step = np.diff(table["cumulative_hazard"].to_numpy(), prepend=0.0)[table["observed"] > 0]

@@ -7,7 +7,7 @@ over censored users of log S(t_i)``, i.e. ``sum d_i log h(t_i) - H(t_i)``.
 Zero durations (a user who never came back after the first visit, in data recorded to the
 day) are handled only when asked, with ``zero_resolution=r`` (days): an observed zero is a
 churn somewhere in ``[0, r]`` (interval censoring, contribution ``log F(r)``) and a censored
-zero contributes ``log S(0) = 0``, i.e. nothing.
+zero contributes ``log S(0) = 0``, i.e. nothing. That code lives in ``_zeros.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-from retainkit._survival_checks import as_survival_data, check_conf_level, check_resolution
+from retainkit._validation import check_conf_level
+from retainkit.survival._checks import as_survival_data, positive_days
+from retainkit.survival._zeros import (
+    exponential_with_zeros,
+    weibull_mle_with_zeros,
+    weibull_zero_terms,
+)
 
 
 def _as_times(t) -> tuple[np.ndarray, bool]:
@@ -156,7 +162,7 @@ def fit_exponential(
     """
     conf_level = check_conf_level(conf_level)
     t, e = as_survival_data(durations, observed)
-    resolution = None if zero_resolution is None else check_resolution(
+    resolution = None if zero_resolution is None else positive_days(
         zero_resolution, "zero_resolution"
     )
     events, exposure = int(e.sum()), float(t.sum())
@@ -183,16 +189,10 @@ def fit_exponential(
         log_likelihood = events * np.log(rate) - rate * exposure
         zero_churns = 0
     else:
-        rate = _exponential_interval_rate(events - zero_churns, exposure, zero_churns, resolution)
-        a = 1 / np.expm1(rate * resolution)  # 1 / (exp(λ r) - 1)
-        information = (events - zero_churns) / rate**2 + zero_churns * resolution**2 * a * (1 + a)
-        rate_se = 1 / np.sqrt(information)
-        half_width = z * rate_se / rate
-        log_likelihood = (
-            (events - zero_churns) * np.log(rate)
-            - rate * exposure
-            + zero_churns * np.log(-np.expm1(-rate * resolution))
+        rate, rate_se, log_likelihood = exponential_with_zeros(
+            events - zero_churns, exposure, zero_churns, resolution
         )
+        half_width = z * rate_se / rate
     return ExponentialFit(
         rate=rate,
         rate_se=rate_se,
@@ -205,23 +205,6 @@ def fit_exponential(
         zero_resolution=resolution,
         n_interval_censored=zero_churns,
     )
-
-
-def _exponential_interval_rate(exact: int, exposure: float, zeros: int, r: float) -> float:
-    """Root of the score ``exact/λ - T + zeros r / (exp(λ r) - 1)`` (decreasing in λ)."""
-    if exact == 0:
-        return float(np.log1p(zeros * r / exposure) / r)
-
-    def score(log_rate: float) -> float:
-        rate = np.exp(log_rate)
-        return exact / rate - exposure + zeros * r / np.expm1(rate * r)
-
-    low = high = np.log((exact + zeros) / (exposure + zeros * r))
-    while score(low) <= 0:
-        low -= 1.0
-    while score(high) >= 0:
-        high += 1.0
-    return float(np.exp(optimize.brentq(score, low, high, xtol=1e-14, rtol=1e-15)))
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: holds an array
@@ -333,7 +316,7 @@ def fit_weibull(durations, observed, *, zero_resolution: float | None = None) ->
     (0.503, 8.57, 2)
     """
     t, e = as_survival_data(durations, observed)
-    resolution = None if zero_resolution is None else check_resolution(
+    resolution = None if zero_resolution is None else positive_days(
         zero_resolution, "zero_resolution"
     )
     positive = t > 0
@@ -348,7 +331,9 @@ def fit_weibull(durations, observed, *, zero_resolution: float | None = None) ->
     t_pos, e_pos = t[positive], e[positive]  # censored zeros contribute log S(0) = 0
     zeros = int((e & ~positive).sum())
     if zeros:
-        scale, shape = _weibull_mle_with_zeros(t_pos, e_pos, zeros, resolution, len(t))
+        scale, shape = weibull_mle_with_zeros(
+            _weibull_terms, t_pos, e_pos, zeros, resolution, len(t)
+        )
     else:
         scale, shape = _weibull_mle(t_pos, e_pos)
     log_likelihood, _, hessian = _weibull_terms(scale, shape, t_pos, e_pos, zeros, resolution)
@@ -402,64 +387,9 @@ def _weibull_terms(scale, shape, t, e, zeros=0, r=None):
         [shape * (u.sum() - events) / scale, events / shape + log_ratio[e].sum() - u @ log_ratio]
     )
     hessian = -_weibull_information(scale, shape, t, e) if len(t) else np.zeros((2, 2))
-    if zeros:
-        log_r = np.log(r / scale)
-        w = np.exp(shape * log_r)  # H(r): an observed zero contributes log(1 - exp(-w))
-        a = 1 / np.expm1(w)  # d/dw log(1 - exp(-w)); its derivative is -a (1 + a)
-        w_grad = np.array([-shape * w / scale, w * log_r])
-        cross = -w * (1 + shape * log_r) / scale
-        w_hess = np.array([[shape * (shape + 1) * w / scale**2, cross], [cross, w * log_r**2]])
-        value += zeros * np.log(-np.expm1(-w))
-        gradient += zeros * a * w_grad
-        hessian += zeros * (a * w_hess - a * (1 + a) * np.outer(w_grad, w_grad))
+    if zeros:  # observed zeros: churns somewhere in [0, r] (see _zeros.py)
+        zero_value, zero_gradient, zero_hessian = weibull_zero_terms(scale, shape, zeros, r)
+        value += zero_value
+        gradient += zero_gradient
+        hessian += zero_hessian
     return value, gradient, hessian
-
-
-def _weibull_mle_with_zeros(t, e, zeros: int, r: float, n: int) -> tuple[float, float]:
-    """Maximise the interval-censored likelihood over (log scale, log shape) by Newton."""
-    start = np.array([np.log((t.sum() + zeros * r / 2) / (e.sum() + zeros)), 0.0])
-
-    def objective(theta):  # -loglik / n and its derivatives, by the chain rule
-        scale, shape = np.exp(theta)
-        if abs(theta[0] - start[0]) > 25 or not 1e-3 <= shape <= 1e4:  # no maximum in sight
-            return np.inf, np.zeros(2), np.eye(2)
-        with np.errstate(all="ignore"):
-            value, gradient, hessian = _weibull_terms(scale, shape, t, e, zeros, r)
-        jacobian = np.array([scale, shape])
-        hessian_theta = np.outer(jacobian, jacobian) * hessian + np.diag(gradient * jacobian)
-        return -value / n, -gradient * jacobian / n, -hessian_theta / n
-
-    theta, converged = _newton_minimise(objective, start)
-    scale, shape = (float(v) for v in np.exp(theta))
-    if not converged:
-        raise ValueError(
-            "fit_weibull with zero_resolution found no maximum of the likelihood (shape "
-            f"reached {shape:.3g}); the data may not identify both parameters, e.g. too few "
-            "churns at positive durations"
-        )
-    return scale, shape
-
-
-def _newton_minimise(objective, theta, max_iter: int = 200):
-    """Damped Newton: ``objective`` returns (value, gradient, Hessian); True if converged."""
-    for _ in range(max_iter):
-        value, gradient, hessian = objective(theta)
-        try:
-            np.linalg.cholesky(hessian)
-            step = -np.linalg.solve(hessian, gradient)
-        except np.linalg.LinAlgError:  # not convex here: go downhill instead
-            step = -gradient
-        step *= min(1.0, 2.0 / np.abs(step).max()) if np.abs(step).max() > 0 else 1.0
-        if np.abs(step).max() < 1e-12:
-            return theta, True
-        # accept a step that does not go uphill beyond rounding noise, else halve it
-        alpha, tolerance = 1.0, 1e-13 * max(1.0, abs(value))
-        while alpha > 1e-10:
-            candidate = theta + alpha * step
-            if objective(candidate)[0] <= value + tolerance:
-                break
-            alpha /= 2
-        else:
-            return theta, False
-        theta = candidate
-    return theta, False
