@@ -71,7 +71,7 @@ def test_the_documented_errors_come_first(export):
     # Local evening times are the next UTC day: the zone moves 4-5 hours of every day.
     shift = (utc["timestamp"] - local["timestamp"]).dt.total_seconds().div(3600)
     assert set(shift.round()) == {-5.0, -4.0}
-    with pytest.raises(ValueError, match=r"visit_event = 'session_start' does not occur.*'App Open'"):
+    with pytest.raises(ValueError, match=r"visit_event='session_start' does not occur.*'App Open'"):
         make_snapshot(local, cutoff=local["timestamp"].max() - pd.Timedelta("28D"))
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retainkit._validation import Problems
-from retainkit.events._timestamps import check_zone, parse_times
+from retainkit._validation import Problems, check_zone
+from retainkit.events._timestamps import parse_times
 
 
 @dataclass(frozen=True)

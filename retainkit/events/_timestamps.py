@@ -28,18 +28,6 @@ NONEXISTENT = ("raise", "shift_forward", "shift_backward")
 AMBIGUOUS = ("raise", "infer", "earliest", "latest")
 
 
-def check_zone(tz) -> None:
-    if tz is None:
-        return
-    try:
-        pd.Timestamp("2024-01-01").tz_localize(tz)
-    except Exception as err:  # pytz, zoneinfo and dateutil raise different types
-        raise ValueError(
-            f"tz={tz!r} is not a time zone: pass an IANA name such as 'America/New_York', "
-            "'Europe/Berlin' or 'UTC'"
-        ) from err
-
-
 def parse_times(
     values: pd.Series,
     df: pd.DataFrame,
@@ -139,7 +127,7 @@ def _guess_format(strings: pd.Series) -> str:
 
 _NAIVE_WARNING = (
     "naive timestamps in column {column!r} were taken as UTC; if they are local wall-clock "
-    "times, pass their zone as tz=, e.g. validate_events(df, tz='America/New_York')"
+    "times, pass their zone, e.g. tz='America/New_York'"
 )
 
 

@@ -6,14 +6,8 @@ import warnings
 
 import pandas as pd
 
-from retainkit._validation import Problems
-from retainkit.events._timestamps import (
-    AMBIGUOUS,
-    CANONICAL,
-    NONEXISTENT,
-    check_zone,
-    parse_times,
-)
+from retainkit._validation import Problems, check_zone
+from retainkit.events._timestamps import AMBIGUOUS, CANONICAL, NONEXISTENT, parse_times
 
 
 def validate_events(

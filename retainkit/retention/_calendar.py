@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retainkit._validation import check_choice
+from retainkit._validation import check_choice, check_zone
 
 NS_PER_DAY = 86_400 * 10**9
 WEEK_STARTS = ("monday", "sunday")
@@ -34,13 +34,7 @@ class Calendar:
 
     def __post_init__(self):
         check_choice("week_start", self.week_start, WEEK_STARTS)
-        try:
-            pd.Timestamp("2024-01-01").tz_localize(self.tz)
-        except Exception as err:  # pytz, zoneinfo and dateutil raise different types
-            raise ValueError(
-                f"tz={self.tz!r} is not a time zone: pass an IANA name such as "
-                "'America/New_York' or 'UTC'"
-            ) from err
+        check_zone(self.tz)
 
     @property
     def is_utc(self) -> bool:
