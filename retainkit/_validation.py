@@ -8,6 +8,8 @@ everything wrong with one input so that it is reported at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -58,7 +60,23 @@ def to_utc(value, name: str, tz=None) -> pd.Timestamp:
         raise ValueError(f"{name} is missing (NaT)")
     if ts.tz is not None:
         return ts.tz_convert("UTC")
-    return ts.tz_localize(tz or "UTC").tz_convert("UTC")
+    check_zone(tz)
+    try:
+        return ts.tz_localize(tz or "UTC").tz_convert("UTC")
+    except Exception as err:  # a DST gap or repeat; pytz and zoneinfo raise different types
+        raise ValueError(f"{name}={value!r} does not exist or occurs twice in {tz} (a DST "
+                         "change): pass a tz-aware timestamp instead") from err
+
+
+def check_zone(tz) -> None:
+    """Raise ``ValueError`` naming ``tz`` unless it is None or a time zone pandas knows."""
+    if tz is None:
+        return
+    try:
+        pd.Timestamp("2024-01-01").tz_localize(tz)
+    except Exception as err:  # pytz, zoneinfo and dateutil raise different types
+        raise ValueError(f"tz={tz!r} is not a time zone: pass an IANA name such as "
+                         "'America/New_York', 'Europe/Berlin' or 'UTC'") from err
 
 
 def positive_duration(value, name: str) -> pd.Timedelta:
@@ -112,3 +130,87 @@ class Problems(list):
                 f"{what} has {len(self)} problems:\n\n"
                 + "\n\n".join(f"{i}. {p}" for i, p in enumerate(self, 1))
             )
+
+
+# --- binary labels and churn probabilities (evaluation and its figures) ----------------------
+
+
+def binary_labels(values, name: str = "y_true") -> np.ndarray:
+    """A 0/1 float array (1 = churned); NaN or other values raise, naming ``name``.
+
+    >>> binary_labels([True, False, True]).tolist()
+    [1.0, 0.0, 1.0]
+    """
+    y = float_array(values, name)
+    if np.isnan(y).any():
+        raise ValueError(f"{name} contains {int(np.isnan(y).sum())} NaN values")
+    bad = np.setdiff1d(np.unique(y), [0.0, 1.0])
+    if bad.size:
+        raise ValueError(
+            f"{name} must be binary (0/1 or False/True, 1 = churned); found other values "
+            f"{bad[:5].tolist()}"
+        )
+    return y
+
+
+def probabilities(values, name: str = "p") -> np.ndarray:
+    """A float array of probabilities in [0, 1]; NaN or values outside raise, naming ``name``."""
+    p = float_array(values, name)
+    n_nan = int(np.isnan(p).sum())
+    if n_nan:
+        raise ValueError(f"{name} contains {n_nan} NaN values")
+    outside = (p < 0) | (p > 1)
+    if outside.any():
+        raise ValueError(
+            f"{name} must be probabilities in [0, 1]; {int(outside.sum())} values are outside "
+            f"(min {p.min():g}, max {p.max():g})"
+        )
+    return p
+
+
+def same_lengths(**arrays) -> None:
+    """Raise when the arrays, given by name, differ in length.
+
+    >>> same_lengths(y_true=[0, 1, 1], p=[0.2, 0.4])
+    Traceback (most recent call last):
+    ...
+    ValueError: lengths differ: {'y_true': 3, 'p': 2}
+    """
+    lengths = {name: len(arr) for name, arr in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"lengths differ: {lengths}")
+
+
+def same_index(a, b, names: tuple[str, str]) -> None:
+    """Two Series must share their index, so rows are never paired by accident."""
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series) and not a.index.equals(b.index):
+        raise ValueError(
+            f"{names[0]} and {names[1]} are Series with different indexes; align them first, "
+            f"e.g. {names[1]} = {names[1]}.reindex({names[0]}.index)"
+        )
+
+
+def labels_and_probabilities(y_true, p, p_name: str = "p") -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` as 0/1 and ``p`` as probabilities, of equal length (aligned when Series)."""
+    same_index(y_true, p, ("y_true", p_name))
+    y = binary_labels(y_true)
+    prob = probabilities(p, p_name)
+    same_lengths(y_true=y, **{p_name: prob})
+    return y, prob
+
+
+def require_both_classes(y: np.ndarray, what: str) -> None:
+    """Raise when the 0/1 labels ``y`` hold a single class; ``what`` names what needs both."""
+    if y.min() == y.max():
+        raise ValueError(
+            f"y_true contains a single class (all {int(y[0])}); {what} needs churners and stayers"
+        )
+
+
+def score_mapping(scores) -> dict[str, object]:
+    """``{model name: scores}`` from a mapping, or ``{"model": scores}`` from one array."""
+    if isinstance(scores, Mapping):
+        if not scores:
+            raise ValueError("scores is an empty mapping; pass {name: probabilities}")
+        return {str(name): p for name, p in scores.items()}
+    return {"model": scores}
