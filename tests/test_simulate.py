@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from retainkit.simulate import PRESETS, Simulation, simulate_app
+from retainkit.simulate import _oracle as so
 from retainkit.simulate import _process as sp
 
 DAY = pd.Timedelta(days=1)
@@ -458,7 +459,7 @@ def test_oracle_matches_resimulated_futures(sims, preset):
     chosen = np.sort(np.random.default_rng(11).choice(signed_up, size=120, replace=False))
     pop = {key: value[chosen] for key, value in sim._pop.items()}
     n_alive, empirical = resimulate_labels(sim, pop, c, h, reps=250, seed=12)
-    oracle, bound = sp.oracle_no_activity(pop, sim.params, sim._cal, c, h)
+    oracle, bound = so.oracle_no_activity(pop, sim.params, sim._cal, c, h)
     assert bound.max() < 0.02
     assert_matches(empirical, oracle, n_alive)
 
@@ -473,7 +474,7 @@ def test_oracle_for_users_who_signed_up_just_before_the_cutoff(sims, minutes):
     pop["signup_us"] = np.full(60, np.rint((c - minutes / 1440) * sp.DAY_US), dtype=np.int64)
     pop["signup"] = pop["signup_us"] / sp.DAY_US
     n_alive, empirical = resimulate_labels(sim, pop, c, h, reps=600, seed=minutes)
-    oracle, _ = sp.oracle_no_activity(pop, sim.params, sim._cal, c, h)
+    oracle, _ = so.oracle_no_activity(pop, sim.params, sim._cal, c, h)
     assert_matches(empirical, oracle, n_alive)
 
 
@@ -484,7 +485,7 @@ def test_oracle_quadrature_converges(sims):
     alive = np.flatnonzero((sim._churn > c) & (sim._pop["signup"] <= c))
     pick = np.concatenate([alive[-60:], alive[:20]])  # the newest users are the hardest
     pop = {key: value[pick] for key, value in sim._pop.items()}
-    coarse, _ = sp.oracle_no_activity(pop, sim.params, sim._cal, c, 28.0)
-    fine, _ = sp.oracle_no_activity(pop, sim.params, sim._cal, c, 28.0, n_sub=16)
+    coarse, _ = so.oracle_no_activity(pop, sim.params, sim._cal, c, 28.0)
+    fine, _ = so.oracle_no_activity(pop, sim.params, sim._cal, c, 28.0, n_sub=16)
     assert np.abs(coarse - fine).max() < 5e-4
     assert np.abs(coarse - fine).mean() < 2e-5
