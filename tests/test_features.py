@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from retainkit.features import (
     COLUMN_KINDS,
     FEATURES,
+    SEQUENCE_CHANNELS,
     activity_sequences,
     count_columns,
     describe_feature,
@@ -193,19 +194,73 @@ def test_bad_arguments_raise(kwargs, message):
         make_snapshot(EVENTS, USERS, **args)
 
 
-def test_bad_events_raise():
-    with pytest.raises(ValueError, match=r"no column\(s\) \['event'\]"):
-        make_snapshot(EVENTS.drop(columns="event"), cutoff=CUTOFF, horizon="7D")
-    broken = EVENTS.astype({"timestamp": object})
-    broken.loc[3, "timestamp"] = None
-    with pytest.raises(ValueError, match="'timestamp' has 1 missing"):
-        make_snapshot(broken, cutoff=CUTOFF, horizon="7D")
+def test_bad_events_raise_one_message_naming_the_argument_and_every_problem():
+    # the front door's message: the argument, the column asked for, the columns available
+    for helper in (lambda ev: make_snapshot(ev, cutoff=CUTOFF, horizon="7D"),
+                   lambda ev: activity_sequences(ev, cutoff=CUTOFF),
+                   lambda ev: temporal_split(ev, train_cutoff=CUTOFF - pd.Timedelta("7D"),
+                                             test_cutoff=CUTOFF, horizon="7D")):
+        with pytest.raises(ValueError, match=r"events has no column 'event' \(event_col\); "
+                                             r"available columns: \['user_id', 'timestamp'\]"):
+            helper(EVENTS.drop(columns="event"))
+    with pytest.raises(ValueError, match=r"'Action' \(event_col\).*'user_id', 'timestamp', "
+                                         "'event'"):
+        make_snapshot(EVENTS, cutoff=CUTOFF, horizon="7D", event_col="Action")
+    # a missing id, an unparseable time and a missing event name: all three in one message
+    broken = EVENTS.assign(timestamp=EVENTS["timestamp"].dt.strftime("%Y-%m-%d %H:%M"))
+    broken = broken.astype({"user_id": object})
+    broken.loc[3, "timestamp"] = "not a time"
+    broken.loc[5, "user_id"] = None
+    broken.loc[7, "event"] = None
+    with pytest.raises(ValueError, match="3 problems") as err:
+        make_snapshot(broken, cutoff=CUTOFF, horizon="7D", tz="UTC")
+    for part in ("column 'user_id': missing user id in 1 row",
+                 "column 'event': missing event name in 1 row",
+                 "column 'timestamp': missing or unparseable timestamp in 1 row"):
+        assert part in str(err.value)
+    # numbers are not timestamps (no unit): the front door says how to convert them
+    epoch = EVENTS.assign(timestamp=EVENTS["timestamp"].astype("int64") // 10**9)
+    with pytest.raises(ValueError, match="unit='s'"):
+        make_snapshot(epoch, cutoff=CUTOFF, horizon="7D")
 
 
-def test_naive_times_are_utc():
+def test_bad_users_raise_every_problem_at_once():
+    with pytest.raises(ValueError, match=r"users has no column 'signup_time' \(the sign-up "
+                                         r"time\); available columns: \['user_id', 'channel'"):
+        make_snapshot(EVENTS, USERS.drop(columns="signup_time"), cutoff=CUTOFF, horizon="7D")
+    twice = pd.concat([USERS, USERS.iloc[[1]]], ignore_index=True).astype({"user_id": object})
+    twice.loc[4, "user_id"] = None
+    with pytest.raises(ValueError, match="users has 2 problems") as err:
+        make_snapshot(EVENTS, twice, cutoff=CUTOFF, horizon="7D")
+    assert "missing user id in 1 row" in str(err.value)
+    assert "duplicated user id (users needs one row per user) in 2 row" in str(err.value)
+    unreadable = USERS.assign(signup_time=USERS["signup_time"].dt.strftime("%Y-%m-%d"))
+    unreadable.loc[2, "signup_time"] = "soon"
+    with pytest.raises(ValueError, match="'signup_time': missing or unparseable timestamp"):
+        make_snapshot(EVENTS, unreadable, cutoff=CUTOFF, horizon="7D", tz="UTC")
+    # a missing sign-up time is no error: that user is excluded and counted, as one signed up late
+    unknown = USERS.assign(signup_time=USERS["signup_time"].where(USERS["user_id"] != 3))
+    with pytest.warns(UserWarning, match=r"signup_time after the cutoff \(or none\).*\[3\]"):
+        X, _, info = make_snapshot(EVENTS, unknown, cutoff=CUTOFF, horizon="7D")
+    assert list(X.index) == [1, 2] and info["excluded"]["signed_up_after_cutoff"] == 1
+
+
+def test_naive_times_are_utc_with_a_warning_unless_tz_says_so():
     naive = EVENTS.assign(timestamp=EVENTS["timestamp"].dt.tz_localize(None))
-    X, y, _ = make_snapshot(naive, USERS, cutoff="2024-03-01", horizon="7D")
+    with pytest.warns(UserWarning, match="naive timestamps in column 'timestamp' were taken as "
+                                         "UTC.*tz="):
+        X, y, _ = make_snapshot(naive, USERS, cutoff="2024-03-01", horizon="7D")
     pd.testing.assert_frame_equal(X, EXPECTED, check_exact=False, rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, _, info = make_snapshot(naive, USERS, cutoff="2024-03-01", horizon="7D", tz="UTC")
+    pd.testing.assert_frame_equal(X, EXPECTED, check_exact=False, rtol=1e-12)
+    assert info["cutoff"] == CUTOFF
+    with pytest.raises(ValueError, match="tz='Mars/Olympus' is not a time zone"):
+        make_snapshot(EVENTS, USERS, cutoff=CUTOFF, horizon="7D", tz="Mars/Olympus")
+    with pytest.raises(ValueError, match="tz='Mars/Olympus' is not a time zone"):
+        temporal_split(EVENTS, train_cutoff="2024-02-20", test_cutoff=CUTOFF, horizon="7D",
+                       tz="Mars/Olympus")
 
 
 def test_short_lookback_keeps_fitting_windows_and_describes_them():
@@ -215,6 +270,125 @@ def test_short_lookback_keeps_fitting_windows_and_describes_them():
     assert X.loc[1, "visits_14d"] == 2  # the 02-15 visit is 14.6 days back
     assert "14 days" in describe_feature("visits_14d")
     assert "{w}" in next(iter(k for k in FEATURES if k.startswith("visits_")))
+
+
+# --- one front door: the same log in any shape gives the same result; tz= for naive times ------
+
+NY = "America/New_York"
+
+
+def _wall_clock(ts: pd.Series, zone: str) -> pd.Series:
+    return ts.dt.tz_convert(zone).dt.tz_localize(None)
+
+
+# Each shape: (events, tz); every one holds the instants of EVENTS.
+SHAPES = {
+    "aware UTC": lambda: (EVENTS, None),
+    "aware Tokyo": lambda: (EVENTS.assign(timestamp=EVENTS["timestamp"].dt.tz_convert(
+        "Asia/Tokyo")), None),
+    "naive UTC, tz='UTC'": lambda: (EVENTS.assign(timestamp=_wall_clock(EVENTS["timestamp"],
+                                                                        "UTC")), "UTC"),
+    "naive New York wall clock": lambda: (EVENTS.assign(timestamp=_wall_clock(
+        EVENTS["timestamp"], NY)), NY),
+    "ISO strings": lambda: (EVENTS.assign(timestamp=EVENTS["timestamp"].dt.strftime(
+        "%Y-%m-%d %H:%M:%S")), "UTC"),
+    "US-format local strings": lambda: (EVENTS.assign(timestamp=_wall_clock(
+        EVENTS["timestamp"], NY).dt.strftime("%m/%d/%Y %I:%M:%S %p")), NY),
+    "strings with an offset": lambda: (EVENTS.assign(timestamp=EVENTS["timestamp"].dt.tz_convert(
+        "Asia/Kolkata").map(pd.Timestamp.isoformat)), None),
+    "categorical events, sorted": lambda: (EVENTS.sort_values(["user_id", "timestamp"]).astype(
+        {"event": "category"}), None),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_the_same_log_gives_the_same_result_in_any_shape(shape):
+    events, tz = SHAPES[shape]()
+    assert events is EVENTS or not events["timestamp"].equals(EVENTS["timestamp"]) or \
+        shape.startswith("categorical")
+    users = USERS.assign(signup_time=_wall_clock(USERS["signup_time"], tz)) if tz else USERS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # with tz given, nothing to warn about
+        X, y, info = make_snapshot(events, users, cutoff=CUTOFF, horizon="7D", tz=tz)
+        seq = activity_sequences(events, cutoff=CUTOFF, tz=tz, channels=SEQUENCE_CHANNELS)
+        train, test = temporal_split(events, users, train_cutoff=CUTOFF - pd.Timedelta("7D"),
+                                     test_cutoff=CUTOFF, horizon="7D", tz=tz)
+    pd.testing.assert_frame_equal(X, EXPECTED, check_exact=False, rtol=1e-12)
+    assert list(y) == [0, 1, 0]
+    assert info["as_of"] == pd.Timestamp("2024-03-20", tz="UTC")
+    np.testing.assert_array_equal(
+        seq, activity_sequences(EVENTS, cutoff=CUTOFF, channels=SEQUENCE_CHANNELS))
+    reference = temporal_split(EVENTS, USERS, train_cutoff=CUTOFF - pd.Timedelta("7D"),
+                               test_cutoff=CUTOFF, horizon="7D")
+    for mine, theirs in zip((train, test), reference, strict=True):
+        pd.testing.assert_frame_equal(mine.X, theirs.X)
+        pd.testing.assert_series_equal(mine.y, theirs.y)
+
+
+# A hand-made log in New York wall-clock time across the spring-forward night of 2025-03-09:
+# at 02:00 EST the clocks jump to 03:00 EDT, so 23:30 (EST, 04:30 UTC) to 03:30 (EDT, 07:30 UTC)
+# is 3 hours of real time, not the 4 the wall clock suggests.
+DST_EVENTS = pd.DataFrame({
+    "user_id": [1, 1, 1, 2],
+    "timestamp": pd.to_datetime(["2025-03-08 23:30", "2025-03-09 03:30", "2025-03-10 09:00",
+                                 "2025-03-09 01:00"]),
+    "event": ["session_start"] * 4,
+})
+DST_USERS = pd.DataFrame({"user_id": [1, 2], "signup_time": pd.to_datetime(
+    ["2025-03-08 22:00", "2025-03-01 00:00"]), "plan": ["free", "pro"]})
+
+
+@pytest.mark.filterwarnings("ignore:lookback starts")
+def test_naive_local_times_and_cutoffs_are_read_in_tz_across_a_dst_change():
+    cutoff = "2025-03-09 12:00"  # EDT: 16:00 UTC
+    end = "2025-03-10 12:00"  # EDT: 16:00 UTC
+    X, y, info = make_snapshot(DST_EVENTS, cutoff=cutoff, horizon="1D", lookback="2D", tz=NY,
+                               as_of=end)
+    assert info["cutoff"] == pd.Timestamp("2025-03-09 16:00", tz="UTC")
+    assert info["as_of"] == pd.Timestamp("2025-03-10 16:00", tz="UTC")
+    # by hand, in real (UTC) time: user 1's visits at 04:30 and 07:30 UTC, user 2's at 06:00
+    np.testing.assert_allclose(X.loc[1, ["gap_mean_days", "gap_max_days"]], [3 / 24, 3 / 24],
+                               rtol=1e-12)  # read as UTC wall clock it would be 4 / 24
+    np.testing.assert_allclose(X["recency_days"], [8.5 / 24, 10 / 24], rtol=1e-12)
+    np.testing.assert_allclose(X["tenure_days"], [11.5 / 24, 10 / 24], rtol=1e-12)  # not 12.5
+    # user 1 returns at 09:00 EDT on the 10th = 13:00 UTC, inside (16:00 UTC, +24 h]
+    assert list(y) == [0, 1]
+    # the oracle: the same log converted to UTC by pandas, then read as aware times
+    utc = DST_EVENTS.assign(timestamp=DST_EVENTS["timestamp"].dt.tz_localize(NY)
+                            .dt.tz_convert("UTC"))
+    users_utc = DST_USERS.assign(signup_time=DST_USERS["signup_time"].dt.tz_localize(NY))
+    aware = make_snapshot(utc, users_utc, cutoff=info["cutoff"], horizon="1D", lookback="2D",
+                          as_of=info["as_of"])
+    local = make_snapshot(DST_EVENTS, DST_USERS, cutoff=cutoff, horizon="1D", lookback="2D",
+                          tz=NY, as_of=end)
+    pd.testing.assert_frame_equal(local.X, aware.X)
+    pd.testing.assert_series_equal(local.y, aware.y)
+    assert local.X.loc[1, "tenure_days"] == pytest.approx(13 / 24)  # signup 03:00 UTC, not 02:00
+    assert local.X.loc[1, "plan_free"] == 1.0
+    # the days of a sequence are 24-hour steps back from the cutoff, in any zone
+    seq = activity_sequences(DST_EVENTS, cutoff=cutoff, days=2, tz=NY)
+    assert seq[:, :, 0].tolist() == [[0.0, 2.0], [0.0, 1.0]]
+    np.testing.assert_array_equal(seq, activity_sequences(utc, cutoff=info["cutoff"], days=2))
+    # midnight EST (05:00 UTC) + 11 h of real time is exactly noon EDT (16:00 UTC)
+    train, test = temporal_split(DST_EVENTS, DST_USERS, train_cutoff="2025-03-09 00:00",
+                                 test_cutoff=cutoff, horizon="11h", lookback="2D", tz=NY,
+                                 as_of=end)
+    assert train.info["cutoff"] == pd.Timestamp("2025-03-09 05:00", tz="UTC")
+    assert test.info["cutoff"] == info["cutoff"] and list(train.X.index) == [1]
+    with pytest.raises(ValueError, match="after test_cutoff"):
+        temporal_split(DST_EVENTS, DST_USERS, train_cutoff="2025-03-09 00:00",
+                       test_cutoff=cutoff, horizon="11h1min", lookback="2D", tz=NY, as_of=end)
+
+
+def test_dst_gaps_and_repeats_in_a_naive_log_are_reported_by_row():
+    gap = DST_EVENTS.assign(timestamp=DST_EVENTS["timestamp"].replace(
+        pd.Timestamp("2025-03-09 01:00"), pd.Timestamp("2025-03-09 02:30")))
+    with pytest.raises(ValueError, match="does not exist in America/New_York"):
+        make_snapshot(gap, cutoff="2025-03-09 12:00", horizon="1D", lookback="2D", tz=NY)
+    repeat = DST_EVENTS.assign(timestamp=DST_EVENTS["timestamp"] + pd.Timedelta("238D"))
+    assert pd.Timestamp("2025-11-02 01:00") in set(repeat["timestamp"])  # in the repeated hour
+    with pytest.raises(ValueError, match="occurs twice in America/New_York"):
+        activity_sequences(repeat, cutoff="2025-11-03", tz=NY)
 
 
 # --- sequences and temporal split ---------------------------------------------------------------
@@ -233,8 +407,14 @@ def test_activity_sequences_hand_checked():
     np.testing.assert_array_equal(seq, expected)
     default = activity_sequences(EVENTS, cutoff=CUTOFF, days=56)
     np.testing.assert_array_equal(default, seq[:3, :, :2])  # default index: users 1, 2, 3
-    with pytest.raises(ValueError, match="accepted values"):
-        activity_sequences(EVENTS, cutoff=CUTOFF, channels=("clicks",))
+    with pytest.raises(ValueError, match="channels='clicks' is not supported; accepted "
+                                         "values: 'visits', 'events', 'active'"):
+        activity_sequences(EVENTS, cutoff=CUTOFF, channels=("events", "clicks"))
+    with pytest.raises(ValueError, match="non-empty tuple"):
+        activity_sequences(EVENTS, cutoff=CUTOFF, channels="visits")
+    for days in (0, 2.5, True):
+        with pytest.raises(ValueError, match=r"days must be an integer >= 1"):
+            activity_sequences(EVENTS, cutoff=CUTOFF, days=days)
 
 
 def test_temporal_split_guarantee_and_alignment():
@@ -351,6 +531,7 @@ def test_snapshot_on_simulated_app_agrees_with_the_truth():
     np.testing.assert_array_equal(seq[:, -28:, 0].sum(axis=1), X["visits_28d"])
 
 
+@pytest.mark.filterwarnings("ignore:lookback starts")
 def test_active_within_narrows_the_population_but_not_the_features():
     t0 = pd.Timestamp("2026-01-01", tz="UTC")
     events = pd.DataFrame(
@@ -403,7 +584,7 @@ def test_absent_visit_event_raises_and_lists_the_event_names():
         make_snapshot(renamed, USERS, cutoff=CUTOFF, horizon="7D")
     for name in ("'session_start'", "'app_open'", "'view'", "'like'", "'share'"):
         assert name in str(err.value)
-    with pytest.raises(ValueError, match="visit_event = 'session_start'"):
+    with pytest.raises(ValueError, match="visit_event='session_start' does not occur"):
         activity_sequences(renamed, cutoff=CUTOFF)
     # events-only channels need no visit event
     assert activity_sequences(renamed, cutoff=CUTOFF, channels=("events",)).shape == (3, 56, 1)
@@ -621,7 +802,8 @@ def test_frames_without_kinds_raise_and_say_what_to_pass():
         assert (out["channel_organic"] == frame["channel_organic"]).all()
     with pytest.raises(ValueError, match=r"no entry for the column\(s\) \['extra'\]"):
         count_columns(snap.X.assign(extra=1.0))
-    with pytest.raises(ValueError, match="accepted kinds"):
+    with pytest.raises(ValueError, match=r"kinds\['visits_7d'\]='counts' is not supported; "
+                                         "accepted values: 'count', 'duration'"):
         count_columns(snap.X[["visits_7d"]], kinds={"visits_7d": "counts"})
     assert count_columns(snap.X.assign(extra=1.0),
                          kinds={**snap.info["column_kinds"], "extra": "count"})[-1] == "extra"

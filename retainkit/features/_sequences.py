@@ -1,0 +1,102 @@
+"""activity_sequences: daily activity before a cutoff, for sequence models (private module)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from retainkit._validation import check_choice, check_int, to_utc
+from retainkit.features._activity import DAY, days_back
+from retainkit.features._columns import DEFAULT_VISIT_EVENT
+from retainkit.features._input import check_visit_event, prepare_events
+
+SEQUENCE_CHANNELS = ("visits", "events", "active")
+
+
+def activity_sequences(
+    events: pd.DataFrame,
+    *,
+    cutoff,
+    days: int = 56,
+    channels: tuple[str, ...] = ("visits", "events"),
+    index=None,
+    visit_event: str = DEFAULT_VISIT_EVENT,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    tz=None,
+) -> np.ndarray:
+    """Daily activity counts before the cutoff as a (users, days, channels) float32 array.
+
+    Introduced in notebook 05 (the sequence model). Day ``d`` (0-based) covers the 24 hours
+    ``(cutoff - (days - d) days, cutoff - (days - d - 1) days]``: day 0 is the oldest and the last
+    day ends at the cutoff. Only events at or before the cutoff are used. Channels:
+    ``"visits"`` (``visit_event`` count), ``"events"`` (all events), ``"active"`` (1.0 when the
+    user has any event that day). With the ``"visits"`` channel, a ``visit_event`` that does
+    not occur in the log at or before the cutoff raises ``ValueError`` listing the event names.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Event log, read as ``make_snapshot`` reads it.
+    cutoff : str or Timestamp
+        End of the last day (naive: wall-clock time in ``tz``).
+    days : int, default 56
+        Number of days.
+    channels : tuple of str, default ("visits", "events")
+        Any of ``"visits"``, ``"events"``, ``"active"``, in the order wanted.
+    index : array-like, optional
+        User ids, one row each in this order (pass ``X.index`` from ``make_snapshot``); users with
+        no events get zeros. Default: users with an event in the ``days`` window, sorted.
+    visit_event : str, default "session_start"
+        The event that marks a visit (as in ``make_snapshot``).
+    user_col, time_col, event_col : str
+        Column names in ``events``.
+    tz : str, optional
+        Zone of naive timestamps and of a naive ``cutoff`` (as in ``make_snapshot``); the days
+        stay 24-hour steps back from the cutoff.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float32`` array of shape ``(len(index), days, len(channels))``.
+
+    Examples
+    --------
+    >>> t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    >>> log = pd.DataFrame({"user_id": [1, 1, 2], "event": ["app_open", "like", "app_open"],
+    ...                     "timestamp": t0 + pd.to_timedelta(["1h", "2h", "2D 1h"])})
+    >>> seq = activity_sequences(log, cutoff=t0 + pd.Timedelta("3D"), days=3,
+    ...                          visit_event="app_open")
+    >>> seq[:, :, 0].tolist(), seq[:, :, 1].tolist()
+    ([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [[2.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    """
+    if isinstance(channels, str) or not len(channels):
+        raise ValueError(f"channels must be a non-empty tuple of channel names, got "
+                         f"{channels!r}; e.g. channels=('visits',)")
+    for channel in channels:
+        check_choice("channels", channel, SEQUENCE_CHANNELS)
+    days = check_int("days", days, 1)
+    ev = prepare_events(events, user_col, time_col, event_col, tz)
+    cutoff = to_utc(cutoff, "cutoff", tz=tz)
+    age = cutoff - ev["timestamp"]
+    if "visits" in channels:
+        check_visit_event(visit_event, ev[ev["timestamp"] <= cutoff])
+    ev = ev[(ev["timestamp"] <= cutoff) & (age < days * DAY)]
+    if index is None:
+        index = np.sort(ev["user"].unique())
+    index = pd.Index(index)
+    if index.has_duplicates:
+        raise ValueError("index has duplicated user ids")
+    rows = index.get_indexer(ev["user"])
+    ev = ev[rows >= 0]
+    rows = rows[rows >= 0]
+    col = days - 1 - days_back(cutoff - ev["timestamp"])
+
+    out = np.zeros((len(index), days, len(channels)), dtype=np.float32)
+    for k, channel in enumerate(channels):
+        weight = (ev["event"] == visit_event).to_numpy(float) if channel == "visits" else 1.0
+        np.add.at(out[:, :, k], (rows, col), weight)
+        if channel == "active":
+            out[:, :, k] = np.minimum(out[:, :, k], 1.0)
+    return out
