@@ -97,16 +97,20 @@ def test_a_dst_day_lasts_23_or_25_hours():
     assert labels[fall + 1] - labels[fall] == pd.Timedelta(hours=25)
 
 
-def test_naive_wall_clock_input_is_read_in_the_reporting_zone():
+def test_the_reporting_zone_is_not_the_clock_of_the_log():
     log = dst_log()
-    naive = log.assign(timestamp=log["timestamp"].dt.tz_convert(NY).dt.tz_localize(None))
+    wall = log.assign(timestamp=log["timestamp"].dt.tz_convert(NY).dt.tz_localize(None))
     # 01:00-02:00 on 2 November happens twice: a naive copy cannot say which, so drop those
     # few rows from both logs before comparing.
-    hour = naive["timestamp"]
-    repeated = (hour >= "2025-11-02 01:00") & (hour < "2025-11-02 02:00")
-    a = retention_table(log[~repeated], max_periods=10, as_of=AS_OF, tz=NY)
-    b = retention_table(naive[~repeated], max_periods=10, as_of="2025-11-20 00:00", tz=NY)
-    pd.testing.assert_frame_equal(a, b, check_like=False)
+    repeated = (wall["timestamp"] >= "2025-11-02 01:00") & (wall["timestamp"] < "2025-11-02 02:00")
+    aware = retention_table(log[~repeated], max_periods=10, as_of=AS_OF, tz=NY)
+    with pytest.warns(UserWarning, match=r"taken as UTC.*validate_events\(df, tz="):
+        misread = retention_table(wall[~repeated], max_periods=10, as_of=AS_OF, tz=NY)
+    assert not misread.equals(aware)  # wall-clock times read as UTC: shifted by 4-5 hours
+    from retainkit.events import validate_events
+    converted = validate_events(wall[~repeated], tz=NY)
+    pd.testing.assert_frame_equal(
+        retention_table(converted, max_periods=10, as_of="2025-11-20 00:00", tz=NY), aware)
 
 
 def test_active_users_stickiness_lifecycle_and_churn_follow_local_dates():

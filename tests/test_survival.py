@@ -485,7 +485,7 @@ def test_durations_from_events_hand_computed():
 
 def test_naive_timestamps_without_tz_are_utc_with_the_front_door_warning():
     with pytest.warns(UserWarning, match="naive timestamps in column 'timestamp' were taken as"
-                                         " UTC.*pass their zone as tz="):
+                                         " UTC.*validate_events\\(df, tz="):
         table = durations_from_events(HAND_LOG, inactivity="7D")
     pd.testing.assert_frame_equal(table, HAND_TABLE)
     with warnings.catch_warnings():

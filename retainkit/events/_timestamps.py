@@ -99,7 +99,11 @@ def _parse_objects(values, df, column, problems, format):
     aware = np.zeros(len(values), dtype=bool)
     aware[is_str] = values[is_str].str.strip().str.contains(_AWARE_STRING).to_numpy(dtype=bool)
     aware[is_time] = values[is_time].map(lambda v: getattr(v, "tzinfo", None) is not None)
+    # A string without a digit ("soon", "") is no time at all: reported as unparseable below,
+    # not counted on the naive side of a naive/aware mix.
     naive = present & ~aware
+    if aware.any() and naive.any():
+        naive[is_str] &= values[is_str].str.contains(r"\d", regex=True).to_numpy(dtype=bool)
     if aware.any() and naive.any():
         minority = naive if naive.sum() <= aware.sum() else aware
         kind = "tz-naive" if minority is naive else "tz-aware"
@@ -127,7 +131,7 @@ def _guess_format(strings: pd.Series) -> str:
 
 _NAIVE_WARNING = (
     "naive timestamps in column {column!r} were taken as UTC; if they are local wall-clock "
-    "times, pass their zone, e.g. tz='America/New_York'"
+    "times, read the log with their zone first, e.g. validate_events(df, tz='America/New_York')"
 )
 
 

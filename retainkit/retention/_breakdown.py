@@ -56,8 +56,7 @@ def by_segment(func, events: pd.DataFrame, by, **kwargs):
     segment = user_segments(events, by, user_col, time_col)
     # Every segment is seen as of the same moment (and from the same first day), not as of its
     # own last event: otherwise a small segment's last period would be cut short.
-    log = read_log(events, user_col=user_col, time_col=time_col, event_col=None,
-                   tz=kwargs.get("tz"))
+    log = read_log(events, user_col=user_col, time_col=time_col, event_col=None)
     if kwargs.get("as_of") is None:
         kwargs["as_of"] = log.time.max()
     if "observed_from" in kwargs and kwargs["observed_from"] is None:

@@ -78,8 +78,9 @@ def read_events(
     """Check an event log and reduce it to integer arrays.
 
     The log is read by the events front door (:func:`retainkit.events._reader.read_log`):
-    naive timestamps, and a naive ``as_of``, are wall-clock times in the reporting zone ``tz``
-    (``None``: UTC, with a warning for naive timestamps, as in ``validate_events``).
+    naive timestamps are UTC, with a warning, as in ``validate_events`` (the reporting zone
+    ``tz`` is where periods are cut, not the clock of the log: convert a wall-clock log with
+    ``validate_events(df, tz=...)``); a naive ``as_of`` is a moment in the reporting zone.
     ``select`` maps an argument name (``"start_event"``) to event names (a str, an iterable
     of str, or None for every event). Events after ``as_of`` are dropped with a warning
     that counts them; ``as_of`` defaults to the last event.
@@ -88,7 +89,7 @@ def read_events(
     select = select or {}
     need_event = any(names is not None for names in select.values())
     log = read_log(events, user_col=user_col, time_col=time_col,
-                   event_col=event_col if need_event else None, tz=tz)
+                   event_col=event_col if need_event else None)
     time = np.asarray(log.time_ns, dtype=np.int64)
     user, n_users = _user_codes(log.user, user_col)
     masks = {name: _event_mask(log.event, names, name, event_col)

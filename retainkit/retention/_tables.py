@@ -116,8 +116,9 @@ def retention_table(
         ``cohort_size``). Both are float because incomplete cells are NaN.
     tz : str, optional
         Reporting time zone (IANA name, e.g. ``"America/New_York"``) for calendar periods and
-        cohort labels; None means UTC. Naive timestamps in ``events`` are read as wall-clock
-        times in ``tz`` (UTC with a warning). Rolling windows stay exact 24-hour steps.
+        cohort labels; None means UTC. It is where periods are cut, not the clock of the log:
+        naive timestamps in ``events`` are UTC (with a warning; convert a wall-clock log with
+        ``validate_events(df, tz=...)`` first). Rolling windows stay exact 24-hour steps.
     week_start : {"monday", "sunday"}, default "monday"
         First day of a calendar week (Amplitude and PostHog offer both).
     by : str or pandas.Series, optional

@@ -62,7 +62,7 @@ def active_users(
         End and start of the observed span (strings and tz-naive values are in ``tz``).
     tz : str, optional
         Reporting time zone (IANA name) for the calendar days; None means UTC. Naive
-        timestamps in ``events`` are read as wall-clock times in ``tz`` (UTC with a warning).
+        timestamps in ``events`` are UTC, with a warning (see :func:`retention_table`).
     by : str or pandas.Series, optional
         Breakdown: an ``events`` column (each user's value on their first event) or a Series
         of a user property indexed by user id. The result gets a first index level named
