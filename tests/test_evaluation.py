@@ -22,6 +22,7 @@ from sklearn import metrics  # noqa: E402
 from sklearn.calibration import calibration_curve  # noqa: E402
 
 from retainkit import evaluation as ev  # noqa: E402
+from retainkit.evaluation._classification import _roc_auc  # noqa: E402
 from retainkit.plotting._evaluation import (  # noqa: E402
     plot_calibration,
     plot_cost_curve,
@@ -155,12 +156,21 @@ def test_other_functions_validate_too():
         ev.threshold_for_cost([0, 1], [0.5], cost_fp=1, cost_fn=1)
     with pytest.raises(ValueError, match="cost_fn"):
         ev.threshold_for_cost([0, 1], [0.5, 0.6], cost_fp=1, cost_fn=-1)
-    with pytest.raises(ValueError, match=r"\('uniform', 'quantile'\)"):
+    with pytest.raises(ValueError, match="^strategy='equal' is not supported; accepted values: "
+                       "'uniform', 'quantile'$"):
         ev.calibration_table([0, 1], [0.5, 0.6], strategy="equal")
+    with pytest.raises(ValueError, match="^bins must be an integer >= 1, got 0$"):
+        ev.calibration_table([0, 1], [0.5, 0.6], bins=0)
+    with pytest.raises(ValueError, match="^bins must be at most the number of users, 2, got 3$"):
+        ev.lift_table([0, 1], [0.5, 0.6], bins=3)
     with pytest.raises(ValueError, match="single class"):
         ev.compare_models([1, 1], {"a": [0.5, 0.6]})
-    with pytest.raises(ValueError, match="reference"):
+    with pytest.raises(ValueError, match="^reference='b' is not supported; accepted values: 'a'$"):
         ev.compare_models([0, 1], {"a": [0.5, 0.6]}, reference="b")
+    with pytest.raises(ValueError, match="^conf_level must be strictly between 0 and 1, got 95$"):
+        ev.compare_models([0, 1], {"a": [0.5, 0.6]}, conf_level=95)
+    with pytest.raises(ValueError, match="^n_boot must be an integer >= 0, got -1$"):
+        ev.compare_models([0, 1], {"a": [0.5, 0.6]}, n_boot=-1)
     with pytest.raises(ValueError, match="binary"):
         ev.concordance_index([1, 2], [0.1, 0.2], [0, 2])
     with pytest.raises(ValueError, match="non-negative"):
@@ -422,8 +432,8 @@ def test_weighted_auc_equals_sklearn_with_sample_weight():
     p = rng.integers(0, 5, 30) / 4  # many ties
     counts = rng.integers(0, 4, size=(20, 30))
     expected = [metrics.roc_auc_score(y, p, sample_weight=c) for c in counts]
-    np.testing.assert_allclose(ev._roc_auc(y, p, counts), expected)
-    assert ev._roc_auc(y, p) == pytest.approx(metrics.roc_auc_score(y, p))
+    np.testing.assert_allclose(_roc_auc(y, p, counts), expected)
+    assert _roc_auc(y, p) == pytest.approx(metrics.roc_auc_score(y, p))
 
 
 # --------------------------------------------------------------------------- concordance index
@@ -614,6 +624,8 @@ def test_plot_calibration_with_count_panel_and_from_tables():
     assert counts_ax.get_ylabel() == "Users in bin"
     assert legend_texts(ax) == ["perfectly calibrated", "a", "b"]
 
+    assert plt.gca() is ax  # the diagram, not the panel, is left current
+    plt.figure()  # as in seaborn, a new figure is the caller's choice
     ax2 = plot_calibration({"only": table}, counts=False)
     assert len(ax2.figure.axes) == 1 and len(ax2.get_lines()) == 2
     with pytest.raises(ValueError, match="calibration_table"):
@@ -628,6 +640,7 @@ def test_plot_lift_and_gain_follow_the_lift_table():
     assert ax.get_lines()[1].get_ydata()[0] == 1.0  # random targeting
     assert "Lift" in ax.get_ylabel() and ax.get_title()
 
+    plt.figure()
     ax = plot_gain(y, {"m": p, "m2": p**2})
     lines = ax.get_lines()
     assert len(lines) == 4  # two models, random, perfect
@@ -649,6 +662,7 @@ def test_plot_cost_curve_marks_the_chosen_threshold():
     assert ax.get_title() and "Threshold" in ax.get_xlabel()
 
     nobody = ev.threshold_for_cost([0, 1], [0.9, 0.2], cost_fp=1, cost_fn=0.5)
+    plt.figure()
     labels = legend_texts(plot_cost_curve(nobody))
     assert any(label.endswith("= chosen") for label in labels)
     assert not any(label.startswith("chosen threshold") for label in labels)

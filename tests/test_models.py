@@ -101,7 +101,8 @@ def test_balanced_class_weights_match_scikit_learn():
     assert _balanced_weights(y) == pytest.approx({0: expected[0], 1: expected[1]})
     with pytest.raises(ValueError, match="both classes"):
         _balanced_weights(np.zeros(4))
-    with pytest.raises(ValueError, match="'balanced'"):
+    with pytest.raises(ValueError, match="^class_weight='equal' is not supported; "
+                       "accepted values: 'balanced'$"):
         fit_model(build_seed_mlp(3), np.zeros((4, 3)), np.zeros(4), class_weight="equal")
 
 
@@ -117,7 +118,8 @@ def test_sequence_model_shapes(kind):
     assert p.shape == (20, 1) and np.all((p > 0) & (p < 1))
     norm = model.get_layer("sequence_normalization")
     np.testing.assert_allclose(np.ravel(norm.mean), np.log1p(seq).mean(axis=(0, 1)), rtol=1e-5)
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(ValueError,
+                       match="^kind='lstm' is not supported; accepted values: 'gru', 'conv1d'$"):
         build_sequence_model(14, 2, 3, kind="lstm")
 
 

@@ -43,6 +43,19 @@ def sessionize(
     pandas.DataFrame
         A copy sorted by user then time (stable; the original index is kept), with a
         ``session_id`` column appended.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> clicks = pd.DataFrame({"user_id": [1, 1, 1, 2], "timestamp": pd.to_datetime(
+    ...     ["2025-03-01 09:00", "2025-03-01 09:20", "2025-03-01 11:00", "2025-03-01 09:05"],
+    ...     utc=True)})
+    >>> sessionize(clicks)
+       user_id                 timestamp  session_id
+    0        1 2025-03-01 09:00:00+00:00           0
+    1        1 2025-03-01 09:20:00+00:00           0
+    2        1 2025-03-01 11:00:00+00:00           1
+    3        2 2025-03-01 09:05:00+00:00           2
     """
     delta = positive_duration(gap, "gap")
     for arg, column in {"user_col": user_col, "time_col": time_col}.items():
@@ -89,6 +102,21 @@ def sessions(
     pandas.DataFrame
         Indexed by ``session_id`` (sorted), with columns ``user_col``, ``start``, ``end``,
         ``duration_s`` and ``n_events``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> clicks = pd.DataFrame({"user_id": [1, 1, 1, 2], "timestamp": pd.to_datetime(
+    ...     ["2025-03-01 09:00", "2025-03-01 09:20", "2025-03-01 11:00", "2025-03-01 09:05"],
+    ...     utc=True)})
+    >>> sessions(clicks)[["user_id", "duration_s", "n_events"]]
+                user_id  duration_s  n_events
+    session_id
+    0                 1      1200.0         2
+    1                 1         0.0         1
+    2                 2         0.0         1
+
+    User 1's 09:00 and 09:20 clicks are one 20-minute session; 11:00 starts another.
     """
     tagged = sessionize(events, gap, user_col=user_col, time_col=time_col)
     summary = tagged.groupby("session_id", sort=True).agg(

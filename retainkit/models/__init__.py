@@ -12,11 +12,15 @@ name ``retainkit``, so ``keras.saving.load_model`` also works once this module i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import keras
 import numpy as np
 import pandas as pd
 from keras import ops
 
+from retainkit._seed import set_seed
+from retainkit._validation import check_choice, check_int
 from retainkit.models._common import as_float_array, churn_metrics, dense_stack, normalization
 from retainkit.models._survival import (
     build_discrete_hazard_model,
@@ -24,7 +28,6 @@ from retainkit.models._survival import (
     discrete_hazard_targets,
     predict_survival,
 )
-from retainkit._seed import set_seed
 
 __all__ = [
     "build_seed_mlp",
@@ -50,10 +53,9 @@ def build_seed_mlp(n_features: int = 10) -> keras.Sequential:
     shows what that costs. A ``keras.Input`` replaces the seed's deprecated ``input_shape``
     argument; the architecture is unchanged (2,817 parameters for 10 features).
     """
-    if not isinstance(n_features, int | np.integer) or n_features < 1:
-        raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+    n_features = check_int("n_features", n_features, 1)
     model = keras.Sequential([
-        keras.Input((int(n_features),)),
+        keras.Input((n_features,)),
         keras.layers.Dense(64, activation="relu"),
         keras.layers.Dense(32, activation="relu"),
         keras.layers.Dense(1, activation="sigmoid"),
@@ -131,9 +133,8 @@ def fit_model(
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         validation_data = (_inputs(validation_data[0], "X_val"),
                            as_float_array(validation_data[1], "y_val"))
-    if isinstance(class_weight, str):
-        if class_weight != "balanced":
-            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}")
+    if class_weight is not None and not isinstance(class_weight, Mapping):
+        check_choice("class_weight", class_weight, ("balanced",))  # or None, or a dict
         class_weight = _balanced_weights(target)
     callbacks = list(kw.pop("callbacks", None) or [])
     if validation_data is not None or kw.get("validation_split"):
@@ -183,11 +184,10 @@ def build_sequence_model(
     concatenated → Dense(relu) + Dropout per ``hidden`` → ``Dense(1, sigmoid)``. Compiled like
     ``build_churn_mlp``. Train with ``fit_model(model, [seq_train, X_train], y_train, ...)``.
     """
-    if kind not in SEQUENCE_KINDS:
-        raise ValueError(f"kind must be one of {SEQUENCE_KINDS}, got {kind!r}")
-    for name, value in (("n_days", n_days), ("n_channels", n_channels), ("n_static", n_static)):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_choice("kind", kind, SEQUENCE_KINDS)
+    n_days = check_int("n_days", n_days, 1)
+    n_channels = check_int("n_channels", n_channels, 1)
+    n_static = check_int("n_static", n_static, 1)
     if kind == "conv1d" and n_days < 7:
         raise ValueError(f"kind='conv1d' needs n_days >= 7 (weekly kernel), got {n_days}")
 

@@ -13,6 +13,12 @@ def setup(*, dpi: int = 100, font_scale: float = 1.0) -> None:
 
     Introduced in notebook 00. Call once per notebook, after the imports. It changes only
     matplotlib's rcParams (and seaborn's theme when seaborn is installed).
+
+    Examples
+    --------
+    >>> setup()
+    >>> mpl.rcParams["axes.titleweight"], mpl.rcParams["axes.prop_cycle"].by_key()["color"][0]
+    ('bold', '#1b6ca8')
     """
     try:
         import seaborn as sns
@@ -32,7 +38,10 @@ def setup(*, dpi: int = 100, font_scale: float = 1.0) -> None:
     )
 
 
-def decorate(ax=None, **options):
+_LABELS = ("title", "xlabel", "ylabel")
+
+
+def decorate(ax=None, *, overwrite: bool = True, legend: bool = True, loc=None, **options):
     """Set title, axis labels, limits, scales and the legend of a matplotlib axis in one call.
 
     Introduced in notebook 00; borrowed from Allen Downey's *Think Stats*. Keyword
@@ -40,11 +49,41 @@ def decorate(ax=None, **options):
     ``ylim``, ``xscale``, ``yscale``, ...). A legend is drawn when the axis has labelled
     artists; pass ``legend=False`` to suppress it or ``loc=...`` to place it.
 
-    Returns the axis, so calls can be chained.
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        The axis to decorate; default the current one (``plt.gca()``).
+    overwrite : bool, default True
+        With False, a title or axis label already on the axis is kept and the one given here
+        is only a default. The workbook's figure functions decorate this way, so labels you
+        set before calling them, or a first call on the same axis, win.
+    legend : bool, default True
+    loc : str, optional
+        Legend position, as in ``ax.legend(loc=...)``.
+    **options
+        Passed to ``ax.set``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axis, so calls can be chained.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1], label="users")
+    >>> ax = decorate(ax, title="Signups", xlabel="day", ylabel="users", xlim=(0, 2))
+    >>> ax.get_title(), [float(x) for x in ax.get_xlim()], ax.get_legend() is not None
+    ('Signups', [0.0, 2.0], True)
+    >>> ax = decorate(ax, overwrite=False, title="Default title", ylabel="count")
+    >>> ax.get_title(), ax.get_ylabel()
+    ('Signups', 'users')
+    >>> plt.close(fig)
     """
-    ax = plt.gca() if ax is None else ax
-    legend = options.pop("legend", True)
-    loc = options.pop("loc", None)
+    ax = current_axes(ax)
+    if not overwrite:
+        present = {"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel()}
+        options = {k: v for k, v in options.items() if k not in _LABELS or not present[k]}
     ax.set(**options)
     handles, labels = ax.get_legend_handles_labels()
     if legend and handles:
@@ -52,11 +91,6 @@ def decorate(ax=None, **options):
     return ax
 
 
-def label_axes(ax, title: str, xlabel: str, ylabel: str) -> None:
-    """Set a default title and axis labels, never overwriting ones already on the axis."""
-    if not ax.get_title():
-        ax.set_title(title)
-    if not ax.get_xlabel():
-        ax.set_xlabel(xlabel)
-    if not ax.get_ylabel():
-        ax.set_ylabel(ylabel)
+def current_axes(ax=None):
+    """``ax``, or the current axis (``plt.gca()``, a new figure when none is open)."""
+    return plt.gca() if ax is None else ax

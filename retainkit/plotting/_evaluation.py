@@ -1,42 +1,38 @@
 """Figures for evaluating churn models: ROC, PR, calibration, lift, gain, cost (notebook 06).
 
-Every function draws on ``ax`` (a new figure when None) and returns the axis. ``scores`` is
-either one array of predicted churn probabilities or a mapping ``{model name: probabilities}``
-to draw several models on the same axis; all are aligned with ``y`` (1 = churned).
+Every function draws on ``ax`` (the current axis, ``plt.gca()``, when None) and returns the
+axis. ``scores`` is either one array of predicted churn probabilities or a mapping
+``{model name: probabilities}`` to draw several models on the same axis; all are aligned with
+``y`` (1 = churned). Each model is drawn in its colour from :func:`model_color`, so a model
+keeps its colour from one figure to the next.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from retainkit._validation import labels_and_probabilities, require_both_classes, score_mapping
 from retainkit.evaluation import (
     ThresholdResult,
-    _as_score_dict,
-    _binary_and_proba,
-    _require_both_classes,
     calibration_table,
     classification_summary,
     lift_table,
 )
-from retainkit.plotting._base import decorate
+from retainkit.plotting._base import current_axes, decorate
+from retainkit.plotting._palette import model_color, model_colors
 
 _REFERENCE_STYLE = {"color": "0.5", "linestyle": "--", "linewidth": 1}
 
 
-def _axis(ax):
-    return plt.subplots()[1] if ax is None else ax
-
-
 def _checked_scores(y, scores) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     checked = {}
-    for name, p in _as_score_dict(scores).items():
-        y_arr, checked[name] = _binary_and_proba(y, p, p_name=f"scores[{name!r}]")
+    for name, p in score_mapping(scores).items():
+        y_arr, checked[name] = labels_and_probabilities(y, p, p_name=f"scores[{name!r}]")
     return y_arr, checked
 
 
@@ -47,14 +43,27 @@ def plot_roc(y, scores, *, ax=None):
     positive rate (recall, share of churners caught), as the threshold falls from 1 to 0.
     The legend gives each model's ROC AUC. Under heavy class imbalance a ROC curve can look
     good while precision is poor: read it next to :func:`plot_pr`.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> p = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> ax = plot_roc(y, {"MLP": p, "boosting": [0.3, 0.1, 0.2, 0.9, 0.5, 0.6]})
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['MLP (AUC = 0.889)', 'boosting (AUC = 0.778)', 'chance (AUC = 0.5)']
+    >>> ax.get_lines()[1].get_color() == model_color("boosting")  # its colour in every figure
+    True
+    >>> plt.close("all")
     """
     y_arr, checked = _checked_scores(y, scores)
-    _require_both_classes(y_arr, "a ROC curve")
-    ax = _axis(ax)
+    require_both_classes(y_arr, "a ROC curve")
+    ax = current_axes(ax)
+    colors = model_colors(checked)
     for name, p in checked.items():
         fpr, tpr, _ = roc_curve(y_arr, p)
         auc = classification_summary(y_arr, p)["roc_auc"]
-        ax.plot(fpr, tpr, label=f"{name} (AUC = {auc:.3f})")
+        ax.plot(fpr, tpr, color=colors[name], label=f"{name} (AUC = {auc:.3f})")
     ax.plot([0, 1], [0, 1], label="chance (AUC = 0.5)", **_REFERENCE_STYLE)
     return decorate(
         ax,
@@ -75,14 +84,26 @@ def plot_pr(y, scores, *, ax=None):
     recall, the dashed horizontal line. The legend gives each model's average precision (AP),
     the area summary that :func:`retainkit.evaluation.classification_summary` calls
     ``pr_auc``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> p = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> ax = plot_pr(y, {"MLP": p})
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['MLP (AP = 0.917)', 'base rate = 0.500 (random)']
+    >>> plt.close("all")
     """
     y_arr, checked = _checked_scores(y, scores)
-    _require_both_classes(y_arr, "a precision-recall curve")
-    ax = _axis(ax)
+    require_both_classes(y_arr, "a precision-recall curve")
+    ax = current_axes(ax)
+    colors = model_colors(checked)
     for name, p in checked.items():
         precision, recall, _ = precision_recall_curve(y_arr, p)
         ap = classification_summary(y_arr, p)["pr_auc"]
-        ax.step(recall, precision, where="post", label=f"{name} (AP = {ap:.3f})")
+        ax.step(recall, precision, where="post", color=colors[name],
+                label=f"{name} (AP = {ap:.3f})")
     base_rate = y_arr.mean()
     ax.axhline(base_rate, label=f"base rate = {base_rate:.3f} (random)", **_REFERENCE_STYLE)
     return decorate(
@@ -108,7 +129,7 @@ def _calibration_tables(y, scores, bins, strategy) -> dict[str, pd.DataFrame]:
         )
     return {
         name: calibration_table(y, p, bins=bins, strategy=strategy)
-        for name, p in _as_score_dict(scores).items()
+        for name, p in score_mapping(scores).items()
     }
 
 
@@ -121,19 +142,32 @@ def plot_calibration(y, scores=None, *, bins=10, strategy="uniform", counts=True
     under-predicts churn. With ``counts=True`` a panel below shows how many users fall in
     each bin (a log scale, because the top bins are often nearly empty): judge a point by
     the number of users behind it. The panel is the figure's axis just created below ``ax``
-    (``ax.figure.axes[-1]``).
+    (``ax.figure.axes[-1]``); the diagram stays the current axis.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The reliability-diagram axis.
+        The reliability-diagram axis (not the panel), so the function returns one axis like
+        every other figure function.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> p = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> ax = plot_calibration(y, {"MLP": p}, bins=2)
+    >>> ax.get_lines()[1].get_ydata().tolist(), len(ax.figure.axes)  # observed rates; + panel
+    ([0.25, 1.0], 2)
+    >>> plt.close("all")
     """
     tables = _calibration_tables(y, scores, bins, strategy)
-    ax = _axis(ax)
+    ax = current_axes(ax)
     ax.plot([0, 1], [0, 1], label="perfectly calibrated", **_REFERENCE_STYLE)
     filled = {name: table[table["n"] > 0] for name, table in tables.items()}
+    colors = model_colors(filled)
     for name, table in filled.items():
-        ax.plot(table["mean_predicted"], table["observed_rate"], marker="o", label=name)
+        ax.plot(table["mean_predicted"], table["observed_rate"], marker="o", color=colors[name],
+                label=name)
     decorate(
         ax,
         title="Calibration (reliability diagram)",
@@ -149,11 +183,13 @@ def plot_calibration(y, scores=None, *, bins=10, strategy="uniform", counts=True
         for k, (name, table) in enumerate(filled.items()):
             bin_width = (table["upper"] - table["lower"]).to_numpy()
             left = table["lower"].to_numpy() + (k + 0.5) * width * bin_width
-            count_ax.bar(left, table["n"], width=width * bin_width, align="edge", label=name)
+            count_ax.bar(left, table["n"], width=width * bin_width, align="edge",
+                         color=colors[name], label=name)
         count_ax.set_yscale("log")
         count_ax.set(xlabel="Predicted churn probability", ylabel="Users in bin")
         ax.set_xlabel("")
         ax.tick_params(labelbottom=False)
+        ax.figure.sca(ax)  # adding the panel made it current; the diagram is what was asked for
     return ax
 
 
@@ -163,12 +199,23 @@ def plot_lift(y, scores, *, bins=10, ax=None):
     Introduced in notebook 06. Lift = churn rate in the bin / overall churn rate; the dashed
     line at 1 is random targeting. The top-decile lift is the number a retention team acts
     on: "the 10 % we would contact churn k times more often than average".
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> p = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> ax = plot_lift(y, {"MLP": p}, bins=3)
+    >>> ax.get_lines()[0].get_ydata().tolist()  # lift of the top, middle and bottom third
+    [2.0, 1.0, 0.0]
+    >>> plt.close("all")
     """
     y_arr, checked = _checked_scores(y, scores)
-    ax = _axis(ax)
+    ax = current_axes(ax)
+    colors = model_colors(checked)
     for name, p in checked.items():
         table = lift_table(y_arr, p, bins=bins)
-        ax.plot(table.index, table["lift"], marker="o", label=name)
+        ax.plot(table.index, table["lift"], marker="o", color=colors[name], label=name)
     ax.axhline(1.0, label="random targeting (lift = 1)", **_REFERENCE_STYLE)
     ax.set_xticks(range(1, bins + 1))
     return decorate(
@@ -188,13 +235,25 @@ def plot_gain(y, scores, *, bins=10, ax=None):
     :func:`retainkit.evaluation.lift_table`, from (0, 0) to (1, 1). The dashed diagonal is
     random targeting; the dotted line is a perfect ranking, which catches every churner once
     the targeted share reaches the base rate.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> p = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> ax = plot_gain(y, {"MLP": p}, bins=3)
+    >>> ax.get_lines()[0].get_ydata().round(3).tolist()  # at 0, 1/3, 2/3 and all users
+    [0.0, 0.667, 1.0, 1.0]
+    >>> plt.close("all")
     """
     y_arr, checked = _checked_scores(y, scores)
-    ax = _axis(ax)
+    ax = current_axes(ax)
+    colors = model_colors(checked)
     for name, p in checked.items():
         table = lift_table(y_arr, p, bins=bins)
         x = np.r_[0.0, table["population_share"]]
-        ax.plot(x, np.r_[0.0, table["cumulative_gain"]], marker="o", label=name)
+        ax.plot(x, np.r_[0.0, table["cumulative_gain"]], marker="o", color=colors[name],
+                label=name)
     ax.plot([0, 1], [0, 1], label="random targeting", **_REFERENCE_STYLE)
     base_rate = y_arr.mean()
     ax.plot([0, base_rate, 1], [0, 1, 1], color="0.3", linestyle=":", label="perfect ranking")
@@ -209,7 +268,8 @@ def plot_gain(y, scores, *, bins=10, ax=None):
     )
 
 
-def plot_cost_curve(result: ThresholdResult, *, ax=None, currency: str = "cost units"):
+def plot_cost_curve(result: ThresholdResult, *, ax=None, currency: str = "cost units",
+                    model: str | None = None):
     """Total campaign cost against the threshold, with the chosen threshold marked.
 
     Introduced in notebook 06. ``result`` comes from
@@ -217,14 +277,31 @@ def plot_cost_curve(result: ThresholdResult, *, ax=None, currency: str = "cost u
     vertical line is the cost-minimising threshold read from the data; the dotted one is
     ``cost_fp / (cost_fp + cost_fn)``, the optimum if the probabilities were calibrated.
     The "target nobody" point (threshold ``inf``) is shown as a horizontal reference. The
-    step at a score s holds the cost of targeting every user with p >= s.
+    step at a score s holds the cost of targeting every user with p >= s. Name the ``model``
+    whose scores gave ``result`` to draw its curve in that model's colour (:func:`model_color`)
+    and to name it in the legend.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> p = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> from retainkit.evaluation import threshold_for_cost
+    >>> result = threshold_for_cost(y, p, cost_fp=1.0, cost_fn=4.0)
+    >>> ax = plot_cost_curve(result, model="MLP")
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]  # doctest: +NORMALIZE_WHITESPACE
+    ['total cost (MLP)', 'target nobody (12)', 'chosen threshold = 0.350 (cost 1, 4 targeted)',
+     'calibrated optimum = 0.200']
+    >>> plt.close("all")
     """
     if not isinstance(result, ThresholdResult):
         raise ValueError("result must be a ThresholdResult from threshold_for_cost")
-    ax = _axis(ax)
+    ax = current_axes(ax)
     curve = result.curve
     finite = curve[np.isfinite(curve["threshold"])]
-    ax.step(finite["threshold"], finite["cost"], where="pre", label="total cost")
+    style = {} if model is None else {"color": model_color(model)}
+    label = "total cost" if model is None else f"total cost ({model})"
+    ax.step(finite["threshold"], finite["cost"], where="pre", label=label, **style)
     nobody = curve.loc[~np.isfinite(curve["threshold"]), "cost"].iloc[0]
     targets_nobody = not np.isfinite(result.threshold)
     label = f"target nobody ({nobody:,.0f})" + (" = chosen" if targets_nobody else "")

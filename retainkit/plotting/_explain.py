@@ -1,9 +1,10 @@
 """Figures for SHAP explanations of the churn model (notebook 07).
 
 Thin wrappers over shap's own plots (beeswarm, bar, waterfall, scatter) that draw on
-``ax`` (a new figure when None), give every figure a title and axis labels that name
-the explanation's scale (probability or log-odds, from ``explanation.output_names`` as
-set by :func:`retainkit.explain.explain`), and return the axis instead of showing it.
+``ax`` (the current axis, ``plt.gca()``, when None), give every figure a title and axis
+labels that name the explanation's scale (probability or log-odds, from
+``explanation.output_names`` as set by :func:`retainkit.explain.explain`), and return the
+axis instead of showing it.
 ``plot_explainer_agreement`` compares the feature rankings of several explainers.
 
 An explanation with display values (``explain(..., display_data=raw)`` or
@@ -21,8 +22,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import shap
 
-from retainkit.explain import _check_choice, importance_by_method
-from retainkit.plotting._base import PALETTE, decorate
+from retainkit._validation import check_choice
+from retainkit.explain import importance_by_method
+from retainkit.plotting._base import PALETTE, current_axes, decorate
 
 _SCALES = {  # explanation.output_names -> what the model output is
     "probability": "predicted churn probability",
@@ -51,7 +53,7 @@ def plot_shap_beeswarm(explanation: shap.Explanation, *, max_display: int = 10, 
     ['Platform_web', 'recency_days']
     >>> plt.close("all")
     """
-    ax = _axis(ax)
+    ax = current_axes(ax)
     with _interactive_kept():
         shap.plots.beeswarm(explanation, max_display=max_display, ax=ax, show=False,
                             plot_size=None)
@@ -75,7 +77,7 @@ def plot_shap_bar(explanation: shap.Explanation, *, max_display: int = 10, title
     ('Global feature importance', 2)
     >>> plt.close("all")
     """
-    ax = _axis(ax)
+    ax = current_axes(ax)
     with _interactive_kept():
         shap.plots.bar(explanation, max_display=max_display, ax=ax, show=False)
     label = _shap_label(explanation)
@@ -93,7 +95,8 @@ def plot_shap_waterfall(explanation: shap.Explanation, row: int | None = None, *
     neither. The bottom tick is E[f(X)], the base value (the average prediction over the
     background); each bar adds one feature's SHAP value; the top tick is f(x), this user's
     prediction. shap sizes the figure to the number of features; the size of a figure you
-    pass in through ``ax`` is restored afterwards. Bars are labelled "<value> = <feature>",
+    pass in through ``ax`` is restored afterwards (with ``ax=None`` the current figure is
+    resized). Bars are labelled "<value> = <feature>",
     with the display values when the explanation has them (raw units for a model that sees
     ``log_counts``).
 
@@ -113,13 +116,13 @@ def plot_shap_waterfall(explanation: shap.Explanation, row: int | None = None, *
     """
     single, name = _select_row(explanation, row, user)
     caller_axis = ax is not None
-    if ax is None:
-        _, ax = plt.subplots()
+    ax = current_axes(ax)
     fig = ax.figure
     size = fig.get_size_inches().copy()
     plt.sca(ax)
     with _interactive_kept():
         shap.plots.waterfall(single, max_display=max_display, show=False)
+    fig.sca(ax)  # shap's twin axes for the E[f(X)] and f(x) ticks became current
     if caller_axis:
         fig.set_size_inches(size)
     prediction = float(single.base_values + np.sum(single.values))
@@ -154,9 +157,8 @@ def plot_shap_dependence(explanation: shap.Explanation, feature: str, *, color=N
     >>> plt.close("all")
     """
     names = [str(n) for n in explanation.feature_names]
-    for argument, value in (("feature", feature), ("color", color)):
-        if value not in (None, "auto") and value not in names:
-            raise ValueError(f"{argument} must be one of the features {names}, got {value!r}")
+    check_choice("feature", feature, names)
+    check_choice("color", color, (None, "auto", *names))
     shown_as = "feature value" if explanation.display_data is None else "raw value"
     explanation = _display_as_data(explanation)
     if color is None:
@@ -165,7 +167,7 @@ def plot_shap_dependence(explanation: shap.Explanation, feature: str, *, color=N
         colour = explanation
     else:
         colour = explanation[:, color]
-    ax = _axis(ax)
+    ax = current_axes(ax)
     with _interactive_kept():
         shap.plots.scatter(explanation[:, feature], color=colour, ax=ax, show=False)
     return decorate(ax, title=title or f"How {feature} moves predicted churn",
@@ -194,10 +196,10 @@ def plot_explainer_agreement(explanations: Mapping[str, shap.Explanation], *, ki
     ['recency_days', 'score']
     >>> plt.close("all")
     """
-    _check_choice("kind", kind, AGREEMENT_KINDS)
+    check_choice("kind", kind, AGREEMENT_KINDS)
     table = importance_by_method(explanations)
     shown = table.rank(ascending=False) if kind == "rank" else table / table.sum()
-    ax = _axis(ax)
+    ax = current_axes(ax)
     y = np.arange(len(shown))
     ax.hlines(y, shown.min(axis=1), shown.max(axis=1), color="0.8", linewidth=3, zorder=1)
     offsets = np.linspace(-0.2, 0.2, len(shown.columns)) if len(shown.columns) > 1 else [0.0]
@@ -212,10 +214,6 @@ def plot_explainer_agreement(explanations: Mapping[str, shap.Explanation], *, ki
     xlabel = ("importance rank (1 = largest mean |SHAP value|)" if kind == "rank"
               else "share of total mean |SHAP value|")
     return decorate(ax, title=title, xlabel=xlabel, ylabel="feature", loc="best")
-
-
-def _axis(ax):
-    return plt.subplots()[1] if ax is None else ax
 
 
 @contextlib.contextmanager

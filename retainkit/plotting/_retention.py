@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from retainkit.plotting._base import PALETTE, current_axes, decorate
 from retainkit.retention._curve import retention_curve, table_counts
-from retainkit.plotting._base import PALETTE, label_axes
 
 _DATE_FORMAT = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
 _BAR_DAYS = {"day": 0.8, "week": 5.6, "month": 24.0}
@@ -67,8 +67,20 @@ def plot_retention_heatmap(
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> cohorts = pd.to_datetime(["2025-01-06", "2025-01-13"]).tz_localize("UTC")
+    >>> table = pd.DataFrame({"cohort_size": [100, 80], 0: [1.0, 1.0], 1: [0.4, np.nan]},
+    ...                      index=cohorts)
+    >>> table.attrs["retainkit"] = {"period": "week", "mode": "on"}
+    >>> ax = plot_retention_heatmap(table)
+    >>> ax.get_title(), [text.get_text() for text in ax.texts]  # the NaN cell stays empty
+    ("N-period ('on') retention by first-start cohort", ['100%', '40%', '100%'])
+    >>> plt.close("all")
     """
-    ax = plt.gca() if ax is None else ax
+    ax = current_axes(ax)
     opts = _options(table)
     sizes, counts = table_counts(table)
     rates = counts.to_numpy() / sizes[:, None]
@@ -108,11 +120,13 @@ def plot_retention_heatmap(
     kind = {"on": "N-period ('on')", "on_or_after": "on-or-after",
             "bracket": "bracket"}.get(mode, mode)
     cohort = opts.get("cohort", "first")
-    label_axes(
+    decorate(
         ax,
-        f"{kind.capitalize()} retention by {cohort}-start cohort",
-        _periods_label(opts) if mode != "bracket" else f"Bracket ({period}s since start)",
-        f"Cohort ({period} of {'first ' if cohort == 'first' else ''}start, UTC)",
+        overwrite=False,
+        legend=False,
+        title=f"{kind.capitalize()} retention by {cohort}-start cohort",
+        xlabel=_periods_label(opts) if mode != "bracket" else f"Bracket ({period}s since start)",
+        ylabel=f"Cohort ({period} of {'first ' if cohort == 'first' else ''}start, UTC)",
     )
     return ax
 
@@ -145,8 +159,17 @@ def plot_retention_curves(data, by: str | None = None, ax=None, *, intervals: bo
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> paid = pd.DataFrame({"retention": [1.0, 0.4, 0.3]}, index=pd.Index([0, 1, 2]))
+    >>> ax = plot_retention_curves({"paid": paid, "organic": paid * 0.9}, intervals=False)
+    >>> ax.get_title(), [text.get_text() for text in ax.get_legend().get_texts()]
+    ('Retention curves', ['paid', 'organic'])
+    >>> plt.close("all")
     """
-    ax = plt.gca() if ax is None else ax
+    ax = current_axes(ax)
     series = _curves(data, by, conf_level)
     opts = {}
     if by == "cohort":  # oldest to newest cohort on a sequential scale
@@ -175,8 +198,9 @@ def plot_retention_curves(data, by: str | None = None, ax=None, *, intervals: bo
     if any(label is not None for label, _ in series):
         ax.legend(title=by)
     band = f", {conf_level:.0%} intervals" if intervals and by != "cohort" else ""
-    label_axes(ax, f"Retention curve{'s' if len(series) > 1 else ''}{band}",
-                _periods_label(opts), "Retained users (% of cohort)")
+    decorate(ax, overwrite=False, legend=False,
+             title=f"Retention curve{'s' if len(series) > 1 else ''}{band}",
+             xlabel=_periods_label(opts), ylabel="Retained users (% of cohort)")
     return ax
 
 
@@ -190,8 +214,19 @@ def plot_lifecycle(frame: pd.DataFrame, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> weeks = pd.to_datetime(["2025-01-06", "2025-01-13"]).tz_localize("UTC")
+    >>> frame = pd.DataFrame({"new": [30, 20], "returning": [0, 18], "resurrecting": [0, 2],
+    ...                       "dormant": [0, -12]}, index=weeks)
+    >>> ax = plot_lifecycle(frame)
+    >>> ax.get_title(), [float(bar.get_height()) for bar in ax.patches][-2:]  # dormant bars
+    ('User lifecycle per week', [0.0, -12.0])
+    >>> plt.close("all")
     """
-    ax = plt.gca() if ax is None else ax
+    ax = current_axes(ax)
     missing = [c for c in ("new", "returning", "resurrecting", "dormant")
                if c not in frame.columns]
     if missing:
@@ -216,8 +251,9 @@ def plot_lifecycle(frame: pd.DataFrame, ax=None):
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.legend(loc="upper left", ncols=2)
-    label_axes(ax, f"User lifecycle per {period}", f"{period.capitalize()} starting (UTC)",
-                "Users (dormant drawn below zero)")
+    decorate(ax, overwrite=False, legend=False, title=f"User lifecycle per {period}",
+             xlabel=f"{period.capitalize()} starting (UTC)",
+             ylabel="Users (dormant drawn below zero)")
     return ax
 
 

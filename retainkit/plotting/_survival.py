@@ -9,13 +9,12 @@ overlay groups.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from retainkit.plotting._base import label_axes
+from retainkit.plotting._base import current_axes, decorate
 from retainkit.survival import kaplan_meier, nelson_aalen, smoothed_hazard
 
 TIME_LABEL = "Days since start"
@@ -37,6 +36,12 @@ def at_risk_counts(km_table: pd.DataFrame, ticks) -> np.ndarray:
     """Number of subjects still at risk (duration >= t) at each time in ``ticks`` (days).
 
     Introduced in notebook 03; read off a ``kaplan_meier`` or ``nelson_aalen`` table.
+
+    Examples
+    --------
+    >>> table = kaplan_meier([1.0, 2.0, 2.0, 3.0, 5.0, 8.0], [True, True, False, True, True, False])
+    >>> at_risk_counts(table, [0, 2, 4, 10]).tolist()
+    [6, 5, 2, 0]
     """
     times = km_table.index.to_numpy(float)
     at_risk = np.append(km_table["at_risk"].to_numpy(), 0)  # 0 after the last duration
@@ -117,8 +122,18 @@ def plot_km(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> durations = [1.0, 2.0, 2.0, 3.0, 5.0, 8.0]  # days
+    >>> observed = [True, True, False, True, True, False]
+    >>> ax = plot_km(durations, observed, label="all users")
+    >>> ax.get_lines()[0].get_ydata().round(3).tolist()
+    [1.0, 0.833, 0.667, 0.444, 0.222, 0.222]
+    >>> plt.close("all")
     """
-    ax = plt.gca() if ax is None else ax
+    ax = current_axes(ax)
     table = _table_or_estimate(data, observed, "survival", kaplan_meier, conf_level=conf_level)
     times = table.index.to_numpy(float)
     (line,) = ax.step(times, table["survival"], where="post", label=label, color=color)
@@ -134,7 +149,8 @@ def plot_km(
         )
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
-    label_axes(ax, "Kaplan-Meier survival curve", TIME_LABEL, "Share still active, S(t)")
+    decorate(ax, overwrite=False, legend=False, title="Kaplan-Meier survival curve",
+             xlabel=TIME_LABEL, ylabel="Share still active, S(t)")
     if at_risk_table:
         ticks = _at_risk_ticks(ax, table, at_risk_ticks)
         _draw_at_risk_row(ax, table, ticks, label or "At risk", line.get_color())
@@ -173,8 +189,18 @@ def plot_cumulative_hazard(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> durations = [1.0, 2.0, 2.0, 3.0, 5.0, 8.0]  # days
+    >>> observed = [True, True, False, True, True, False]
+    >>> ax = plot_cumulative_hazard(durations, observed)
+    >>> ax.get_lines()[0].get_ydata().round(3).tolist()  # 1/6, + 1/5, + 1/3, + 1/2
+    [0.0, 0.167, 0.367, 0.7, 1.2, 1.2]
+    >>> plt.close("all")
     """
-    ax = plt.gca() if ax is None else ax
+    ax = current_axes(ax)
     if hasattr(data, "cumulative_hazard") and not isinstance(data, pd.DataFrame):
         grid = _model_times(ax, times)
         ax.plot(grid, data.cumulative_hazard(grid), label=label, color=color)
@@ -197,7 +223,8 @@ def plot_cumulative_hazard(
                 linewidth=0,
             )
     ax.set_xlim(left=0)
-    label_axes(ax, "Cumulative hazard", TIME_LABEL, "Cumulative hazard H(t)")
+    decorate(ax, overwrite=False, legend=False, title="Cumulative hazard", xlabel=TIME_LABEL,
+             ylabel="Cumulative hazard H(t)")
     if label is not None:
         ax.legend()
     return ax
@@ -228,8 +255,18 @@ def plot_hazard(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> durations = [1.0, 2.0, 2.0, 3.0, 5.0, 8.0]  # days
+    >>> observed = [True, True, False, True, True, False]
+    >>> ax = plot_hazard(durations, observed, bandwidth=2.0)
+    >>> ax.get_title(), bool((ax.get_lines()[0].get_ydata() >= 0).all())
+    ('Hazard h(t) = f(t) / S(t)', True)
+    >>> plt.close("all")
     """
-    ax = plt.gca() if ax is None else ax
+    ax = current_axes(ax)
     if hasattr(data, "hazard") and not isinstance(data, pd.DataFrame):
         grid = _model_times(ax, times)
         ax.plot(grid, data.hazard(grid), label=label, color=color)
@@ -258,7 +295,8 @@ def plot_hazard(
             )
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    label_axes(ax, "Hazard h(t) = f(t) / S(t)", TIME_LABEL, "Hazard (churns per user-day)")
+    decorate(ax, overwrite=False, legend=False, title="Hazard h(t) = f(t) / S(t)",
+             xlabel=TIME_LABEL, ylabel="Hazard (churns per user-day)")
     if label is not None:
         ax.legend()
     return ax

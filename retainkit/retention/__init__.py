@@ -1,20 +1,31 @@
 """Retention metrics as product analytics defines them, with the edge cases done right.
 
-Introduced in notebook 02.
-Every function takes a canonical event log (columns ``user_id``, ``timestamp`` tz-aware
-UTC, ``event``; see :func:`retainkit.events.validate_events`) and works on whole arrays
-(integer period codes, ``bincount``), never looping over users.
+Introduced in notebook 02. Every function takes an event log (canonical columns ``user_id``,
+``timestamp``, ``event``; see :func:`retainkit.events.validate_events`, whose rules every
+helper here reads it by) and works on whole arrays (integer period codes, ``bincount``), never
+looping over users. Calendar periods are cut at local midnight in the reporting zone ``tz``
+(default UTC), weeks start on ``week_start``; rolling windows are exact 24-hour steps.
 
-- :func:`retention_table`: cohort x period table, ``on`` or ``on_or_after``, ``first`` or
-  ``recurring`` cohorts, ``calendar`` or ``rolling`` periods. Column 0 is 1.0; a cell is
-  NaN, never 0, until its period has fully elapsed for the whole cohort.
-- :func:`bracket_retention`: retention in brackets of periods (day 1, days 2-7, ...).
-- :func:`retention_curve`: the cohort-size-weighted average of the complete cells, with a
-  Wilson or bootstrap interval.
-- :func:`active_users` (DAU/WAU/MAU), :func:`stickiness` (DAU/MAU and active-days
-  histogram), :func:`lifecycle` (new/returning/resurrecting/dormant), :func:`churn_rate`.
+=================  ================  ========  ==============================================
+name               file              notebook  what it computes
+=================  ================  ========  ==============================================
+retention_table    ``_tables.py``    02        cohort x period table: ``on``/``on_or_after``,
+                                               ``first``/``recurring``, calendar/rolling, NaN
+                                               (never 0) until a period is over, ``by=``
+bracket_retention  ``_tables.py``    02        retention in brackets of periods (day 1, 2-7)
+retention_curve    ``_curve.py``     02        size-weighted average of the complete cells,
+                                               Wilson or bootstrap interval, ``by=``
+wilson_interval    ``_curve.py``     02        the Wilson score interval of a proportion
+active_users       ``_usage.py``     02        DAU / WAU / MAU on trailing windows, ``by=``
+stickiness         ``_usage.py``     02        DAU/MAU by day and the active-days histogram
+Stickiness         ``_usage.py``     02        what ``stickiness`` returns
+lifecycle          ``_usage.py``     02        new / returning / resurrecting / dormant, ``by=``
+churn_rate         ``_usage.py``     02        period-over-period churn of active users
+=================  ================  ========  ==============================================
 
-Figures for these live in :mod:`retainkit.plotting`.
+Private files: ``_input.py`` (the reader and period arithmetic), ``_calendar.py`` (local
+periods in a time zone), ``_cohorts.py`` (cohort rows and their active periods, vectorised),
+``_breakdown.py`` (``by=``). Figures for these live in :mod:`retainkit.plotting`.
 """
 
 from retainkit.retention._curve import retention_curve, wilson_interval

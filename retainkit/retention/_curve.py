@@ -91,6 +91,24 @@ def retention_curve(
         Indexed by the table's period columns (name ``period``), with columns
         ``retention``, ``ci_lower``, ``ci_upper``, ``retained`` (users), ``users`` (summed
         size of the contributing cohorts) and ``cohorts`` (how many contributed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"user_id": ["ana", "ana", "ben", "ben", "cy"], "event": "visit",
+    ...     "timestamp": pd.to_datetime(["2025-03-01 09:00", "2025-03-02 10:00",
+    ...         "2025-03-01 23:50", "2025-03-03 08:00", "2025-03-02 12:00"], utc=True)})
+    >>> from retainkit.retention import retention_table
+    >>> table = retention_table(log, as_of="2025-03-05")
+    >>> retention_curve(table).round(3)
+            retention  ci_lower  ci_upper  retained  users  cohorts
+    period
+    0           1.000     1.000     1.000       3.0    3.0        2
+    1           0.333     0.061     0.792       1.0    3.0        2
+    2           0.333     0.061     0.792       1.0    3.0        2
+    3           0.000     0.000     0.658       0.0    2.0        1
+
+    Day 3 rests on the 1 March cohort only (2 users): the 2 March cohort's day 3 is not over.
     """
     check_choice("interval", interval, INTERVALS)
     conf_level = check_conf_level(conf_level)
@@ -145,6 +163,12 @@ def wilson_interval(successes, trials, conf_level: float = 0.95):
     ``conf_level``: centre (p + z^2 / 2n) / (1 + z^2 / n), half-width
     z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2). Unlike the Wald interval it stays
     inside [0, 1] and does not collapse to a point at p = 0 or 1.
+
+    Examples
+    --------
+    >>> lower, upper = wilson_interval(3, 10)
+    >>> round(float(lower), 3), round(float(upper), 3)
+    (0.108, 0.603)
     """
     x = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)

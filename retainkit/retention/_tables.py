@@ -239,6 +239,21 @@ def bracket_retention(
     pandas.DataFrame
         Indexed by ``cohort``; columns ``cohort_size`` then one per bracket, labelled
         ``"a"`` or ``"a-b"`` (for example ``"1"``, ``"2-7"``, ``"8-30"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"user_id": ["ana", "ana", "ben", "ben", "cy"], "event": "visit",
+    ...     "timestamp": pd.to_datetime(["2025-03-01 09:00", "2025-03-02 10:00",
+    ...         "2025-03-01 23:50", "2025-03-03 08:00", "2025-03-02 12:00"], utc=True)})
+    >>> bracket_retention(log, [(1, 1), (1, 2)], as_of="2025-03-05")
+                               cohort_size    1  1-2
+    cohort
+    2025-03-01 00:00:00+00:00            2  0.5  1.0
+    2025-03-02 00:00:00+00:00            1  0.0  0.0
+
+    Ana came back on day 1 and Ben on day 2: half the 1 March cohort is retained on day 1,
+    all of it somewhere in days 1-2.
     """
     brackets = _check_brackets(brackets)
     act = _activity(events, period, cohort, window, start_event, return_event,

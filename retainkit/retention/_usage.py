@@ -160,6 +160,21 @@ def stickiness(
     Stickiness
         ``.ratio`` (DataFrame indexed by ``day``) and ``.histogram`` (Series indexed by
         ``active_days`` 1..days, named ``users``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"user_id": ["ana", "ana", "ben", "ben", "cy"], "event": "visit",
+    ...     "timestamp": pd.to_datetime(["2025-03-01 09:00", "2025-03-02 10:00",
+    ...         "2025-03-01 23:50", "2025-03-03 08:00", "2025-03-02 12:00"], utc=True)})
+    >>> stickiness(log, days=3, as_of="2025-03-05").histogram
+    active_days
+    1    3
+    2    0
+    3    0
+    Name: users, dtype: int64
+
+    Over 2-4 March each of the three users was active on one day only.
     """
     days = check_int("days", days, 1)
     kwargs = dict(activity_event=activity_event, as_of=as_of, observed_from=observed_from,
@@ -236,6 +251,23 @@ def lifecycle(
     pandas.DataFrame
         Indexed by ``period`` (local period starts) with float columns ``new``,
         ``returning``, ``resurrecting``, ``dormant`` (<= 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"user_id": ["ana", "ana", "ben", "ben", "cy"], "event": "visit",
+    ...     "timestamp": pd.to_datetime(["2025-03-01 09:00", "2025-03-02 10:00",
+    ...         "2025-03-01 23:50", "2025-03-03 08:00", "2025-03-02 12:00"], utc=True)})
+    >>> lifecycle(log, "day", as_of="2025-03-05")
+                               new  returning  resurrecting  dormant
+    period
+    2025-03-01 00:00:00+00:00  2.0        0.0           0.0      0.0
+    2025-03-02 00:00:00+00:00  1.0        1.0           0.0     -1.0
+    2025-03-03 00:00:00+00:00  0.0        0.0           1.0     -2.0
+    2025-03-04 00:00:00+00:00  0.0        0.0           0.0     -1.0
+    2025-03-05 00:00:00+00:00  NaN        NaN           NaN      NaN
+
+    On 3 March Ben is back after a day away (resurrecting), while Ana and Cy go dormant.
     """
     check_choice("period", period, PERIODS)
     if by is not None:
@@ -312,6 +344,19 @@ def churn_rate(
     -------
     pandas.DataFrame
         Indexed by ``period`` with columns ``active``, ``churned``, ``churn_rate``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"user_id": ["ana", "ana", "ben", "ben", "cy"], "event": "visit",
+    ...     "timestamp": pd.to_datetime(["2025-03-01 09:00", "2025-03-02 10:00",
+    ...         "2025-03-01 23:50", "2025-03-03 08:00", "2025-03-02 12:00"], utc=True)})
+    >>> churn_rate(log, "day", as_of="2025-03-05").head(3)
+                               active  churned  churn_rate
+    period
+    2025-03-01 00:00:00+00:00     2.0      1.0         0.5
+    2025-03-02 00:00:00+00:00     2.0      2.0         1.0
+    2025-03-03 00:00:00+00:00     1.0      1.0         1.0
     """
     life = lifecycle(events, period, activity_event=activity_event, as_of=as_of, tz=tz,
                      week_start=week_start, user_col=user_col, time_col=time_col,
