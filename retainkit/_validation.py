@@ -214,3 +214,36 @@ def score_mapping(scores) -> dict[str, object]:
             raise ValueError("scores is an empty mapping; pass {name: probabilities}")
         return {str(name): p for name, p in scores.items()}
     return {"model": scores}
+
+
+# --- retention tables (read by retention_curve and the retention figures) -----------------
+
+
+def table_counts(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(cohort sizes, retained counts) of a retention or bracket table, rates or counts.
+
+    Whether the table holds rates or counts is read from ``table.attrs["retainkit"]``; a
+    table that lost its attrs is recognised by column 0 (1.0 for rates, the cohort size for
+    counts).
+    """
+    if not isinstance(table, pd.DataFrame) or "cohort_size" not in table.columns:
+        raise ValueError(
+            "expected a table from retention_table or bracket_retention (a DataFrame with a "
+            "'cohort_size' column)"
+        )
+    sizes = table["cohort_size"].to_numpy(dtype=float)
+    values = table.drop(columns="cohort_size").astype(float)
+    rates = table.attrs.get("retainkit", {}).get("rates")
+    if rates is None and 0 in values.columns:
+        first = values[0].to_numpy()
+        if np.allclose(first, sizes):
+            rates = False
+        elif np.allclose(first, 1.0):
+            rates = True
+    if rates is None:
+        raise ValueError(
+            "cannot tell whether the table holds rates or counts: its attrs are gone and it "
+            "has no column 0; recompute it with retention_table or bracket_retention"
+        )
+    counts = values.mul(sizes, axis=0).round() if rates else values
+    return sizes, counts

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from retainkit._validation import check_choice
+
 __all__ = [
     "PRESETS",
     "APP_SNAPSHOT_ARGS",
@@ -138,7 +140,10 @@ class ChecksumError(ValueError):
 
 
 def data_dir() -> Path:
-    """The folder the datasets are read from: ``$RETAINKIT_DATA`` if set, else the repo's."""
+    """The folder the datasets are read from: ``$RETAINKIT_DATA`` if set, else the repo's.
+
+    Introduced in notebook 00 (an instructor can point every learner's loaders at one copy).
+    """
     override = os.environ.get(ENV_VAR)
     folder = Path(override) if override else Path(__file__).resolve().parents[1] / "datasets"
     if not folder.is_dir():
@@ -177,11 +182,6 @@ def _path(name: str, *, verify: bool = True) -> Path:
     return path
 
 
-def _check_choice(value: str, argument: str, accepted: tuple[str, ...]) -> None:
-    if value not in accepted:
-        raise ValueError(f"{argument} must be one of {list(accepted)}, got {value!r}")
-
-
 def list_datasets() -> pd.DataFrame:
     """The datasets shipped with the workbook: name, file, rows, description, sha256.
 
@@ -208,7 +208,7 @@ def load_app_events(preset: str = "social", *, verify: bool = True) -> pd.DataFr
     ``args = APP_SNAPSHOT_ARGS[preset]``, sorted by user then time: loading it is instant and
     gives everyone the same numbers. ``verify=False`` skips the sha256 check.
     """
-    _check_choice(preset, "preset", PRESETS)
+    check_choice("preset", preset, PRESETS)
     return pd.read_parquet(_path(f"app_{preset}_events", verify=verify))
 
 
@@ -219,7 +219,7 @@ def load_app_users(preset: str = "social", *, verify: bool = True) -> pd.DataFra
     ``device``, ``region``. The ``true_*`` columns are the simulator's latent truth: use them
     to check a method, never as model features.
     """
-    _check_choice(preset, "preset", PRESETS)
+    check_choice("preset", preset, PRESETS)
     return pd.read_parquet(_path(f"app_{preset}_users", verify=verify))
 
 
@@ -234,7 +234,7 @@ def load_cdnow(kind: str = "master", *, verify: bool = True) -> pd.DataFrame:
     in the original files. Rows keep the file order: by the file's own customer id
     (``customer_id`` in master, ``sample_id`` in sample), then date.
     """
-    _check_choice(kind, "kind", ("master", "sample"))
+    check_choice("kind", kind, ("master", "sample"))
     path = _path(f"cdnow_{kind}", verify=verify)
     if kind == "master":  # a header line, then: id, yyyymmdd, CDs, dollars
         names, skip = ["customer_id", "date", "n_cds", "amount"], 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -15,7 +16,6 @@ from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
 
 from retainkit import set_seed  # noqa: E402
 from retainkit.models import (  # noqa: E402
-    _balanced_weights,
     build_churn_mlp,
     build_discrete_hazard_model,
     build_seed_mlp,
@@ -26,6 +26,7 @@ from retainkit.models import (  # noqa: E402
     load_model,
     predict_survival,
 )
+from retainkit.models._mlp import _balanced_weights  # noqa: E402
 
 
 def _tiny_data(n=300, seed=0):
@@ -262,3 +263,20 @@ def test_improved_mlp_matches_classical_models_and_the_oracle_beats_all():
     print({k: round(v, 4) for k, v in auc.items()}, "train", train.X.shape, "test", test.X.shape)
     assert auc["mlp"] >= max(auc["logistic"], auc["boosting"]) - 0.01
     assert auc["oracle"] > max(auc["logistic"], auc["boosting"], auc["mlp"])
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.mark.parametrize("name", ["sequence_model_before_layout", "hazard_model_before_layout"])
+def test_models_saved_before_the_subpackage_layout_still_load(name):
+    """Saved by retainkit.models when it was one module (its Log1p layer and hazard loss were
+    registered there); loading must not depend on which file defines them now."""
+    rng = np.random.default_rng(0)
+    seq = rng.poisson(1, (20, 7, 3)).astype("float32")
+    static = rng.normal(size=(20, 2)).astype("float32")
+    X = rng.normal(size=(30, 4)).astype("float32")
+    model = load_model(FIXTURES / f"{name}.keras")
+    inputs = [seq, static] if name.startswith("sequence") else X
+    expected = np.load(FIXTURES / f"{name}_pred.npy")
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), expected, rtol=1e-5, atol=1e-6)

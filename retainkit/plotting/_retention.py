@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from retainkit._validation import table_counts
 from retainkit.plotting._base import PALETTE, current_axes, decorate
-from retainkit.retention._curve import retention_curve, table_counts
+from retainkit.retention import retention_curve
 
 _DATE_FORMAT = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
 _BAR_DAYS = {"day": 0.8, "week": 5.6, "month": 24.0}
