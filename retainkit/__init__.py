@@ -1,7 +1,9 @@
 """retainkit: the helper package of the retainkit workbook on user retention.
 
-Each module matches a part of the workbook, and each public function names, in its
-docstring, the notebook that introduces it:
+Each topic is a subpackage (``retainkit/retention/``, ...) that matches a part of the workbook;
+its ``__init__.py`` docstring has a table saying which file holds each name, and each public
+function names, in its docstring, the notebook that introduces it (docs/helpers.md lists them
+all):
 
 ============  =================================================================  ========
 module        what it does                                                       notebook
@@ -15,6 +17,8 @@ features      leakage-free churn snapshots and activity sequences               
 models        Keras churn models: the seed MLP, better MLP, sequence, survival   05
 evaluation    metrics for decisions: calibration, thresholds, lift, c-index      06
 explain       SHAP explanations, driver tables and reason codes                  07
+experiments   A/B tests on retention, SRM, RMST, power, CUPED, peeking, uplift   08
+clv           customer-base models: RFM, BG/NBD, Pareto/NBD, gamma-gamma, CLV    10
 plotting      the workbook's figure style and one function per recurring plot    00-07
 ============  =================================================================  ========
 
