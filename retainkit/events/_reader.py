@@ -73,7 +73,7 @@ def read_log(
     if len(events) == 0:
         raise ValueError(f"{argument} is empty (0 rows)")
     problems = Problems()
-    df = events.reset_index(drop=True)
+    df = events[list(dict.fromkeys(roles.values()))].reset_index(drop=True)  # only what is read
     problems.rows(df, df[user_col].isna(), "missing user id", user_col)
     if event_col is not None:
         problems.rows(df, df[event_col].isna(), "missing event name", event_col)
