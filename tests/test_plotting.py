@@ -86,6 +86,7 @@ CASES = {
     "plot_retention_curves": lambda ax: plotting.plot_retention_curves(retention_curve(), ax=ax),
     "plot_lifecycle": lambda ax: plotting.plot_lifecycle(lifecycle_frame(), ax=ax),
     "plot_km": lambda ax: plotting.plot_km(t, d, ax=ax),
+    "plot_loglog": lambda ax: plotting.plot_loglog({"a": (t, d), "b": (t + 1, d)}, ax=ax),
     "plot_cumulative_hazard": lambda ax: plotting.plot_cumulative_hazard(t, d, ax=ax),
     "plot_hazard": lambda ax: plotting.plot_hazard(t, d, bandwidth=4.0, ax=ax),
     "plot_roc": lambda ax: plotting.plot_roc(y, scores, ax=ax),

@@ -4,7 +4,10 @@ Oracles: lifelines (KaplanMeierFitter, NelsonAalenFitter, ExponentialFitter, Wei
 and their fit_interval_censoring, statistics.logrank_test and multivariate_logrank_test) on
 its bundled waltons and rossi datasets and on random data; small tables computed by hand and
 written out below; numerical integration and optimisation with scipy; the published sBG
-estimates of Fader & Hardie (2007).
+estimates of Fader & Hardie (2007). Issue 16 adds: lifelines' entry= fits, AalenJohansenFitter,
+restricted_mean_survival_time and proportional_hazard_test; statsmodels' PHReg (Cox score test
+with delayed entry, Schoenfeld residuals); scikit-learn's unpenalised logistic regression; a
+Monte-Carlo gamma-frailty population; the simulator's true lifetimes.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from lifelines import (
 from lifelines.datasets import load_rossi, load_waltons
 from lifelines.statistics import logrank_test as lifelines_logrank
 from lifelines.statistics import multivariate_logrank_test as lifelines_multivariate_logrank
-from lifelines.utils import median_survival_times
+from lifelines.utils import median_survival_times, restricted_mean_survival_time
 from scipy import integrate, optimize, stats
 
 from retainkit.plotting._survival import (
@@ -36,17 +39,25 @@ from retainkit.plotting._survival import (
     plot_cumulative_hazard,
     plot_hazard,
     plot_km,
+    plot_loglog,
 )
+from retainkit.simulate import simulate_app
 from retainkit.survival import (
+    aalen_johansen,
     durations_from_events,
+    fit_discrete_hazard,
     fit_exponential,
     fit_sbg,
     fit_weibull,
+    frailty_population_hazard,
     kaplan_meier,
     logrank_test,
     median_survival,
     multivariate_logrank_test,
     nelson_aalen,
+    person_period,
+    ph_test,
+    rmst,
     sbg_survival,
     smoothed_hazard,
 )
@@ -285,7 +296,7 @@ def test_exponential_equals_lifelines(name):
 def test_exponential_mle_is_events_over_exposure(sample):
     durations, observed = map(list, zip(*sample, strict=True))
     events, exposure = sum(observed), math.fsum(durations)
-    if events == 0 or exposure == 0:
+    if events == 0 or exposure == 0 or not math.isfinite(events / exposure):
         with pytest.raises(ValueError):
             fit_exponential(durations, observed)
         return
@@ -459,37 +470,80 @@ HAND_LOG = pd.DataFrame(
         "event": ["session_start"] * 5,
     }
 )
-# The same users worked by hand (inactivity 7 days, as_of = the last event, 01-25 06:00):
-# a churned after 2.5 days; b and c are censored at as_of after 23.25 and 0 days.
+# The same users worked by hand (inactivity 7 days, as_of = the last event, 01-25 06:00, so
+# follow-up ends at 01-18 06:00, the last moment a churn can be seen by as_of): a churned after
+# 2.5 days; b was active after the end of follow-up and is censored there, after 16.25 days
+# (not at as_of, 23.25 days: the last 7 days could not hold a churn); c started after the end
+# of follow-up and is left out.
 HAND_TABLE = pd.DataFrame(
     {
-        "start": pd.to_datetime(["2024-01-01 00:00", "2024-01-02 00:00", "2024-01-25 06:00"],
-                                utc=True),
-        "last_seen": pd.to_datetime(["2024-01-03 12:00", "2024-01-20 00:00", "2024-01-25 06:00"],
-                                    utc=True),
-        "duration": [2.5, 23.25, 0.0],
-        "observed": [True, False, False],
+        "start": pd.to_datetime(["2024-01-01 00:00", "2024-01-02 00:00"], utc=True),
+        "last_seen": pd.to_datetime(["2024-01-03 12:00", "2024-01-20 00:00"], utc=True),
+        "duration": [2.5, 16.25],
+        "observed": [True, False],
     },
-    index=pd.Index(["a", "b", "c"], name="user_id"),
+    index=pd.Index(["a", "b"], name="user_id"),
 )
+LEFT_OUT = "durations_from_events left out 1 user\\(s\\) who started after as_of - inactivity"
 
 
 def test_durations_from_events_hand_computed():
-    table = durations_from_events(HAND_LOG, inactivity="7D", tz="UTC")
+    with pytest.warns(UserWarning, match=LEFT_OUT + " = 2024-01-18 06:00:00\\+00:00"):
+        table = durations_from_events(HAND_LOG, inactivity="7D", tz="UTC")
     pd.testing.assert_frame_equal(table, HAND_TABLE)
     assert str(table["start"].dtype) == "datetime64[ns, UTC]"
-    default = durations_from_events(HAND_LOG, tz="UTC")  # 28 days: nobody away that long
-    assert default["observed"].tolist() == [False, False, False]
-    assert default["duration"].tolist() == [24.25, 23.25, 0.0]
+    assert table.attrs == {"follow_up_end": pd.Timestamp("2024-01-18 06:00", tz="UTC"),
+                           "left_out": 1}
+    # 28 days: follow-up would end before anybody started
+    with pytest.raises(ValueError, match="nobody started at or before as_of - inactivity"):
+        durations_from_events(HAND_LOG, tz="UTC")
 
 
+def test_durations_from_events_censors_without_immortal_time():
+    # Acceptance of issue 16 on the simulation of notebook 03: Kaplan-Meier from the event
+    # log is within 0.03 of the truth at 30 and 60 days. Censoring at as_of - start instead
+    # (the immortal-time rule) is far off (about 0.28 and 0.24), which this test would catch.
+    sim = simulate_app("social", n_users=4000, days=120, seed=7)
+    truth = kaplan_meier(sim.truth["lifetime_days"], sim.truth["churned"])
+    with pytest.warns(UserWarning, match="left out \\d+ user"):
+        table = durations_from_events(sim.events, inactivity="28D", as_of=sim.end)
+    km = kaplan_meier(table["duration"], table["observed"])
+
+    def at(curve, day):
+        return curve["survival"].loc[:day].iloc[-1]
+
+    assert [at(truth, d) for d in (7, 30, 60)] == pytest.approx([0.351, 0.213, 0.157],
+                                                                abs=0.002)
+    for day in (30, 60):
+        assert abs(at(km, day) - at(truth, day)) < 0.03
+    # who is left out: exactly the users who started after as_of - inactivity
+    follow_up_end = sim.end - pd.Timedelta("28D")
+    first_seen = sim.events.groupby("user_id")["timestamp"].min()
+    assert table.attrs["left_out"] == int((first_seen > follow_up_end).sum()) > 0
+    assert table.index.equals(first_seen.index[first_seen <= follow_up_end])
+    censored = ~table["observed"]
+    np.testing.assert_allclose(
+        table.loc[censored, "duration"],
+        (follow_up_end - table.loc[censored, "start"]) / pd.Timedelta("1D"), rtol=0, atol=1e-9)
+    assert (table.loc[censored, "last_seen"] > follow_up_end).all()
+    assert (table.loc[~censored, "last_seen"] <= follow_up_end).all()
+    # the old rule (everyone kept, censored at as_of - start) is off by more than 0.05
+    last_seen = sim.events.groupby("user_id")["timestamp"].max()
+    seen = last_seen + pd.Timedelta("28D") <= sim.end
+    immortal = np.where(seen, last_seen - first_seen, sim.end - first_seen) / pd.Timedelta("1D")
+    old = kaplan_meier(immortal, seen)
+    assert all(at(old, d) - at(truth, d) > 0.05 for d in (30, 60))
+
+
+@pytest.mark.filterwarnings("ignore:durations_from_events left out 1 user")
 def test_naive_timestamps_without_tz_are_utc_with_the_front_door_warning():
     with pytest.warns(UserWarning, match="naive timestamps in column 'timestamp' were taken as"
                                          " UTC.*validate_events\\(df, tz="):
         table = durations_from_events(HAND_LOG, inactivity="7D")
     pd.testing.assert_frame_equal(table, HAND_TABLE)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # tz= given: nothing to warn about
+        warnings.simplefilter("error")  # tz= given: nothing to warn about but the late user
+        warnings.filterwarnings("ignore", message=LEFT_OUT)
         durations_from_events(HAND_LOG, inactivity="7D", tz="UTC")
 
 
@@ -516,6 +570,7 @@ SAME_LOG = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:durations_from_events left out 1 user")
 @pytest.mark.parametrize("how", sorted(SAME_LOG))
 def test_durations_from_events_same_log_same_table(how):
     change, tz = SAME_LOG[how]
@@ -535,7 +590,8 @@ def test_durations_from_events_as_of_boundary_and_later_events():
         just_before = durations_from_events(HAND_LOG, inactivity="7D",
                                             as_of="2024-01-10 11:00", tz="UTC")
     assert just_before["observed"].tolist() == [False, True]
-    assert just_before.loc["a", "duration"] == pytest.approx(9 + 11 / 24, abs=1e-12)
+    # censored at the end of follow-up, 01-03 11:00, not at as_of
+    assert just_before.loc["a", "duration"] == pytest.approx(2 + 11 / 24, abs=1e-12)
 
 
 def test_naive_times_and_as_of_are_wall_clock_in_tz_across_dst():
@@ -543,12 +599,14 @@ def test_naive_times_and_as_of_are_wall_clock_in_tz_across_dst():
     # (17:00 UTC, EST) to noon on the 10th (16:00 UTC, EDT) is 47 hours, not 48.
     log = pd.DataFrame({"user_id": ["a", "a", "b"],
                         "timestamp": ["2025-03-08 12:00", "2025-03-10 12:00", "2025-03-20 12:00"]})
-    table = durations_from_events(log, inactivity="7D", tz="America/New_York")
+    with pytest.warns(UserWarning, match=LEFT_OUT):  # b starts after the end of follow-up
+        table = durations_from_events(log, inactivity="7D", tz="America/New_York")
     assert table.loc["a", "start"] == pd.Timestamp("2025-03-08 17:00", tz="UTC")
     assert table.loc["a", "last_seen"] == pd.Timestamp("2025-03-10 16:00", tz="UTC")
     assert table.loc["a", "duration"] == pytest.approx(47 / 24, abs=1e-12)
-    assert table["observed"].tolist() == [True, False]
-    assert durations_from_events(log, inactivity="7D", tz="UTC").loc["a", "duration"] == 2.0
+    assert table["observed"].tolist() == [True]
+    with pytest.warns(UserWarning, match=LEFT_OUT):
+        assert durations_from_events(log, inactivity="7D", tz="UTC").loc["a", "duration"] == 2.0
     # a naive as_of is in the same zone: 12:00 New York on the 17th is a's last visit + 7 days
     with pytest.warns(UserWarning, match="ignored 1 events"):
         boundary = durations_from_events(log, inactivity="7D", as_of="2025-03-17 12:00",
@@ -558,7 +616,8 @@ def test_naive_times_and_as_of_are_wall_clock_in_tz_across_dst():
         before = durations_from_events(log, inactivity="7D", as_of="2025-03-17 11:59",
                                        tz="America/New_York")
     assert before["observed"].tolist() == [False]
-    assert before.loc["a", "duration"] == pytest.approx(9 - 61 / 1440, abs=1e-12)
+    # censored at the end of follow-up, 03-10 11:59 New York: 47 hours minus a minute
+    assert before.loc["a", "duration"] == pytest.approx(2 - 61 / 1440, abs=1e-12)
     # an aware as_of is a moment already: tz does not move it
     with pytest.warns(UserWarning, match="ignored 1 events"):
         aware = durations_from_events(log, inactivity="7D", tz="America/New_York",
@@ -566,6 +625,7 @@ def test_naive_times_and_as_of_are_wall_clock_in_tz_across_dst():
     pd.testing.assert_frame_equal(aware, before)
 
 
+@pytest.mark.filterwarnings("ignore:durations_from_events left out 1 user")
 def test_durations_from_events_custom_columns():
     log = HAND_LOG.rename(columns={"user_id": "member", "timestamp": "at"})
     table = durations_from_events(log, inactivity="7D", user_col="member", time_col="at",
@@ -1135,3 +1195,727 @@ def test_every_input_problem_is_reported_at_once():
     message = str(error.value)
     assert "durations_a has 1 negative" in message
     assert "observed_b has length 1 but durations_b has length 2" in message
+
+
+# ===================================================================== issue 16, part 1
+# Delayed entry, RMST, PH diagnostics, discrete-time hazard, gamma frailty, competing risks.
+
+
+def _random_truncated_sample(seed: int, n: int = 300, share_from_zero: float = 0.3):
+    """Weibull lifetimes, uniform censoring, entry uniform below the duration (some at 0)."""
+    rng = np.random.default_rng(seed)
+    lifetimes = rng.weibull(0.8, n) * 12
+    censor = rng.uniform(2, 40, n)
+    durations = np.minimum(lifetimes, censor)
+    entry = np.where(rng.random(n) < share_from_zero, 0.0, rng.uniform(0, 0.7, n) * durations)
+    return durations, lifetimes <= censor, entry
+
+
+def _sim_log_started_at_day_60():
+    """Truth of notebook 03's simulation, seen by a log that starts at day 60."""
+    sim = simulate_app("social", n_users=4000, days=120, seed=7)
+    truth = sim.truth.join(sim.users.set_index("user_id")["signup_time"])
+    log_start = sim.start + pd.Timedelta("60D")
+    entry = ((log_start - truth["signup_time"]) / pd.Timedelta("1D")).clip(lower=0).to_numpy()
+    durations, observed = truth["lifetime_days"].to_numpy(), truth["churned"].to_numpy()
+    visible = durations > entry  # churned before the log started: never seen
+    return durations, observed, entry, visible
+
+
+def _at(table, day, column="survival"):
+    return float(table[column].loc[:day].iloc[-1])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kaplan_meier_with_entry_equals_lifelines(seed):
+    durations, observed, entry = _random_truncated_sample(seed)
+    km = kaplan_meier(durations, observed, entry=entry)
+    kmf = KaplanMeierFitter().fit(durations, observed, entry=entry)
+    ours = km.reindex(kmf.event_table.index)
+    assert ours.notna().all().all()  # every lifelines row is one of ours
+    for column, theirs in [("at_risk", "at_risk"), ("observed", "observed"),
+                           ("censored", "censored"), ("entered", "entrance")]:
+        np.testing.assert_array_equal(ours[column], kmf.event_table[theirs])
+    np.testing.assert_allclose(ours["survival"], kmf.survival_function_.iloc[:, 0], atol=1e-9,
+                               rtol=0)
+    np.testing.assert_allclose(ours[["ci_lower", "ci_upper"]], kmf.confidence_interval_,
+                               atol=1e-9, rtol=0)
+    # the rows lifelines does not have (time 0 before the first entry) are S = 1
+    extra = km.drop(kmf.event_table.index)
+    assert (extra["survival"] == 1).all() and (extra["at_risk"] == 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.booleans()),
+                min_size=2, max_size=30))
+def test_kaplan_meier_with_entry_property_and_lifelines_agreement(rows):
+    # Tied integer times, entry == duration allowed. Ours raises on every gap in the risk set
+    # (lifelines on some). lifelines' event table counts a user entering at t at risk at t,
+    # as we do, but its estimate does not (except at its first time point), so the
+    # estimates agree unless a later entry time equals a churn time.
+    entry = [min(a, b) for a, b, _ in rows]
+    durations = [max(a, b) for a, b, _ in rows]
+    observed = [e for _, _, e in rows]
+    try:
+        km = kaplan_meier(durations, observed, entry=entry)
+    except ValueError as error:
+        assert "nobody is at risk just after" in str(error)
+        return
+    s = km["survival"].to_numpy()
+    assert ((s >= 0) & (s <= 1)).all() and (np.diff(s) <= 1e-15).all()
+    kmf = KaplanMeierFitter().fit(durations, observed, entry=entry)
+    ours = km.reindex(kmf.event_table.index)
+    np.testing.assert_array_equal(ours["at_risk"], kmf.event_table["at_risk"])
+    first = kmf.event_table.index.min()
+    churn_times = {t for t, e in zip(durations, observed, strict=True) if e}
+    if not any(a in churn_times and a > first for a in entry):
+        np.testing.assert_allclose(ours["survival"], kmf.survival_function_.iloc[:, 0],
+                                   atol=1e-9, rtol=0)
+
+
+def test_entry_at_a_churn_time_counts_the_user_at_risk_unlike_lifelines_estimate():
+    # Day-granular data: a user first seen on day 1 (entry 1) who churns that day is at risk
+    # on day 1. lifelines lists them in its at_risk column but leaves them out of its
+    # estimate, which then has 2 churns among 2 and drops to 0 although a user churns later.
+    durations, observed, entry = [1, 1, 3], [1, 1, 1], [0, 1, 0]
+    km = kaplan_meier(durations, observed, entry=entry)
+    assert km["at_risk"].tolist() == [2, 3, 1]
+    assert km["survival"].tolist() == pytest.approx([1, 1 / 3, 0], abs=1e-15)
+    kmf = KaplanMeierFitter().fit(durations, observed, entry=entry)
+    assert kmf.event_table["at_risk"].tolist() == [2, 3, 1]
+    assert kmf.survival_function_.iloc[:, 0].tolist() == [1, 0, 0]
+
+
+def test_entry_of_zeros_changes_nothing():
+    durations, observed = DATASETS["waltons"]
+    zeros = np.zeros(len(durations))
+    for estimator in (kaplan_meier, nelson_aalen):
+        pd.testing.assert_frame_equal(
+            estimator(durations, observed, entry=zeros).drop(columns="entered"),
+            estimator(durations, observed))
+    assert fit_exponential(durations, observed, entry=zeros) == fit_exponential(durations,
+                                                                                observed)
+    a, b = fit_weibull(durations, observed, entry=zeros), fit_weibull(durations, observed)
+    assert (a.scale, a.shape, a.log_likelihood) == (b.scale, b.shape, b.log_likelihood)
+    group = (WALTONS["group"] == "miR-137").to_numpy()
+    t, e = np.asarray(durations), np.asarray(observed).astype(bool)
+    plain = logrank_test(t[group], e[group], t[~group], e[~group])
+    late = logrank_test(t[group], e[group], t[~group], e[~group], entry_a=zeros[group],
+                        entry_b=zeros[~group])
+    assert late == plain
+    assert rmst(t, e, 30.0, entry=zeros).rmst == rmst(t, e, 30.0).rmst
+
+
+def test_delayed_entry_hand_computed():
+    # Six users; the last three first seen at tenures 1, 4 and 4 (worked in the docstring):
+    # at risk 3, 4, 4, 3, 3, 3, 2, 1 at 0, 1, 2, 3, 4, 5, 6, 8; churns at 2, 3, 5, 8.
+    km = kaplan_meier(HAND_T, HAND_E, entry=[0, 0, 0, 1, 4, 4])
+    assert km["at_risk"].tolist() == [3, 4, 4, 3, 3, 3, 2, 1]
+    assert km["entered"].tolist() == [3, 1, 0, 0, 2, 0, 0, 0]
+    np.testing.assert_allclose(km["survival"], [1, 1, 3 / 4, 1 / 2, 1 / 2, 1 / 3, 1 / 3, 0],
+                               atol=1e-15)
+    na = nelson_aalen(HAND_T, HAND_E, entry=[0, 0, 0, 1, 4, 4], ties="discrete")
+    assert na.loc[8.0, "cumulative_hazard"] == pytest.approx(1 / 4 + 1 / 3 + 1 / 3 + 1)
+    fit = fit_exponential(HAND_T, HAND_E, entry=[0, 0, 0, 1, 4, 4])
+    assert fit.exposure == 27 - 9 and fit.rate == 4 / 18
+
+
+def test_delayed_entry_recovers_the_truth_when_the_log_starts_late():
+    # Issue 16: start the log at day 60; users who churned before are never seen and those
+    # seen have survived to their tenure at day 60. Naive KM overstates S(30) (0.385 against
+    # a truth of 0.213); with entry= it is 0.215.
+    durations, observed, entry, visible = _sim_log_started_at_day_60()
+    truth = kaplan_meier(durations, observed)
+    naive = kaplan_meier(durations[visible], observed[visible])
+    late = kaplan_meier(durations[visible], observed[visible], entry=entry[visible])
+    for day in (7, 30, 60):
+        assert _at(naive, day) - _at(truth, day) > 0.12  # far above the truth
+        assert abs(_at(late, day) - _at(truth, day)) < 0.015
+    assert _at(naive, 30) == pytest.approx(0.385, abs=0.002)
+    assert _at(late, 30) == pytest.approx(0.215, abs=0.002)
+    # the parametric fits move the same way: with entry the Weibull S(30) is near truth
+    naive_fit = fit_weibull(durations[visible], observed[visible])
+    late_fit = fit_weibull(durations[visible], observed[visible], entry=entry[visible])
+    assert abs(late_fit.survival(30.0) - _at(truth, 30)) < abs(
+        naive_fit.survival(30.0) - _at(truth, 30)) / 3
+
+
+@pytest.mark.parametrize("ties, smoothing", [("smooth", True), ("discrete", False)])
+@pytest.mark.parametrize("seed", [4, 5])
+def test_nelson_aalen_with_entry_equals_lifelines(seed, ties, smoothing):
+    durations, observed, entry = _random_truncated_sample(seed)
+    durations = np.ceil(durations)  # day-granular: ties, so the two formulas differ
+    na = nelson_aalen(durations, observed, entry=entry, ties=ties)
+    naf = NelsonAalenFitter(nelson_aalen_smoothing=smoothing).fit(durations, observed,
+                                                                  entry=entry)
+    ours = na.reindex(naf.cumulative_hazard_.index)
+    assert ours.notna().all().all()
+    np.testing.assert_allclose(ours["cumulative_hazard"], naf.cumulative_hazard_.iloc[:, 0],
+                               atol=1e-9, rtol=0)
+    np.testing.assert_allclose(ours[["ci_lower", "ci_upper"]], naf.confidence_interval_,
+                               atol=1e-9, rtol=0)
+
+
+def test_nelson_aalen_formulas_of_finding_4():
+    # Both formulas on the simulation's lifetimes rounded up to days, as the docstring says.
+    sim = simulate_app("social", n_users=4000, days=120, seed=7)
+    days = np.ceil(sim.truth["lifetime_days"].to_numpy())
+    churned = sim.truth["churned"].to_numpy()
+    discrete = nelson_aalen(days, churned, ties="discrete")
+    smooth = nelson_aalen(days, churned, ties="smooth")
+    assert _at(discrete, 7, "cumulative_hazard") == pytest.approx(0.891, abs=0.002)
+    assert _at(smooth, 7, "cumulative_hazard") == pytest.approx(1.046, abs=0.002)
+    # the discrete one is the sum of d/n of the Kaplan-Meier table, written out
+    km = kaplan_meier(days, churned)
+    np.testing.assert_allclose(discrete["cumulative_hazard"],
+                               np.cumsum(km["observed"] / km["at_risk"]), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_fit_exponential_with_entry_equals_lifelines(seed):
+    durations, observed, entry = _random_truncated_sample(seed)
+    fit = fit_exponential(durations, observed, entry=entry)
+    assert fit.rate == observed.sum() / (durations - entry).sum()
+    exf = ExponentialFitter().fit(durations, observed, entry=entry,
+                                  fit_options={"gtol": 1e-12})
+    # lifelines optimises numerically (seen: 4e-7 relative); ours is the closed form above
+    assert fit.scale == pytest.approx(exf.lambda_, rel=1e-5)
+    assert fit.log_likelihood == pytest.approx(exf.log_likelihood_, abs=1e-7)
+    assert fit.scale_se == pytest.approx(exf.summary.loc["lambda_", "se(coef)"], rel=1e-5)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_fit_weibull_with_entry_equals_lifelines(seed):
+    durations, observed, entry = _random_truncated_sample(seed)
+    fit = fit_weibull(durations, observed, entry=entry)
+    wf = WeibullFitter().fit(durations, observed, entry=entry, fit_options={"gtol": 1e-12})
+    assert fit.scale == pytest.approx(wf.lambda_, rel=1e-6)
+    assert fit.shape == pytest.approx(wf.rho_, rel=1e-6)
+    assert fit.log_likelihood >= wf.log_likelihood_ - 1e-9  # the exact maximum
+    assert fit.log_likelihood == pytest.approx(wf.log_likelihood_, abs=1e-7)
+    se = wf.summary["se(coef)"]
+    assert fit.scale_se == pytest.approx(se["lambda_"], rel=1e-4)
+    assert fit.shape_se == pytest.approx(se["rho_"], rel=1e-4)
+    # the log-likelihood written out, sum d log h(t) - H(t) + H(entry), peaks at the estimate
+    def loglik(scale, shape):
+        h = shape / scale * (durations / scale) ** (shape - 1)
+        return np.sum(observed * np.log(h) - (durations / scale) ** shape
+                      + (entry / scale) ** shape)
+
+    assert loglik(fit.scale, fit.shape) == pytest.approx(fit.log_likelihood, abs=1e-9)
+    for scale, shape in [(1.001, 1), (0.999, 1), (1, 1.001), (1, 0.999)]:
+        assert loglik(fit.scale * scale, fit.shape * shape) < fit.log_likelihood
+
+
+def test_fit_weibull_with_entry_and_zero_durations_equals_lifelines():
+    rng = np.random.default_rng(8)
+    durations = np.floor(rng.weibull(0.6, 400) * 6)
+    observed = rng.random(400) < 0.8
+    entry = np.where((durations > 0) & (rng.random(400) < 0.5),
+                     rng.uniform(0, 1, 400) * durations, 0.0)
+    fit = fit_weibull(durations, observed, entry=entry, zero_resolution=1.0)
+    zero_churn = observed & (durations == 0)
+    lower = durations.copy()  # exact where lower == upper, right-censored where upper = inf
+    upper = np.where(zero_churn, 1.0, np.where(observed, durations, np.inf))
+    wf = WeibullFitter().fit_interval_censoring(lower, upper, entry=entry,
+                                                fit_options={"gtol": 1e-12})
+    assert fit.n_interval_censored == zero_churn.sum() > 0 and (entry > 0).sum() > 100
+    assert fit.scale == pytest.approx(wf.lambda_, rel=1e-7)
+    assert fit.shape == pytest.approx(wf.rho_, rel=1e-7)
+    assert fit.log_likelihood == pytest.approx(wf.log_likelihood_, abs=1e-7)
+    assert fit.log_likelihood >= wf.log_likelihood_ - 1e-9
+
+
+def test_a_risk_set_that_empties_before_later_entries_raises():
+    with pytest.raises(ValueError, match=r"entry: nobody is at risk just after t=3 days, yet "
+                                         r"3 subject\(s\) enter later"):
+        kaplan_meier(HAND_T, HAND_E, entry=[0, 0, 0, 4, 4, 4])
+    with pytest.raises(ValueError, match="nobody is at risk just after"):
+        nelson_aalen(HAND_T, HAND_E, entry=[0, 0, 0, 4, 4, 4])
+
+
+@pytest.mark.parametrize("estimator", [kaplan_meier, nelson_aalen, fit_exponential, fit_weibull])
+def test_bad_entry_is_reported_with_the_other_problems(estimator):
+    with pytest.raises(ValueError) as error:
+        estimator([1.0, 2.0, 3.0, -1.0], [1, 1, 0, 1], entry=[0.0, 2.5, np.nan, 0.0])
+    message = str(error.value)
+    assert "durations has 1 negative values at positions 3" in message
+    assert "entry has 1 missing (NaN) values at positions 2" in message
+    assert "entry has 1 values larger than durations (entry after exit) at positions 1" in message
+    with pytest.raises(ValueError, match="entry has length 1 but durations has length 2"):
+        estimator([1.0, 2.0], [1, 1], entry=[0.0])
+    with pytest.raises(ValueError, match="entry has 1 negative"):
+        estimator([1.0, 2.0], [1, 1], entry=[0.0, -0.5])
+
+
+# ------------------------------------------------------------ log-rank with delayed entry
+
+
+def test_logrank_with_entry_hand_computed():
+    # a: churns at 1, 2, 4 (entry 0); b: churns at 3, 5, censored at 6, entered at 2.5.
+    # t   n_a n_b  d  E_a = d n_a / n        V = d p_a p_b (n - d) / (n - 1)
+    # 1    3   0   1  1                      0
+    # 2    2   0   1  1                      0
+    # 3    1   3   1  1/4                    3/16
+    # 4    1   2   1  1/3                    2/9
+    # 5    0   2   1  0                      0
+    # O_a = 3, E_a = 31/12, V = 3/16 + 2/9 = 59/144, statistic (5/12)**2 / (59/144) = 25/59
+    result = logrank_test([1, 2, 4], [1, 1, 1], [3, 5, 6], [1, 1, 0], entry_b=[2.5] * 3)
+    assert result.observed_a == 3
+    assert result.expected_a == pytest.approx(31 / 12, abs=1e-12)
+    assert result.variance == pytest.approx(59 / 144, abs=1e-12)
+    assert result.statistic == pytest.approx(25 / 59, abs=1e-12)
+    assert result.p_value == pytest.approx(stats.chi2.sf(25 / 59, 1), abs=1e-12)
+    multi = multivariate_logrank_test([1, 2, 4, 3, 5, 6], [1, 1, 1, 1, 1, 0],
+                                      ["a", "a", "a", "b", "b", "b"],
+                                      entry=[0, 0, 0, 2.5, 2.5, 2.5])
+    assert multi.statistic == pytest.approx(25 / 59, abs=1e-12)
+    assert multi.expected.tolist() == pytest.approx([31 / 12, 5 - 31 / 12], abs=1e-12)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_logrank_with_entry_is_the_cox_score_test_of_statsmodels(k):
+    # Without tied churn times the log-rank test is the score test at beta = 0 of a Cox model
+    # on group indicators; statsmodels' PHReg takes delayed entry, so it is an oracle here.
+    from statsmodels.duration.hazard_regression import PHReg
+
+    durations, observed, entry = _random_truncated_sample(9, n=360)
+    groups = np.arange(360) % k
+    durations = durations * np.where(groups == 1, 1.4, 1.0)  # a real difference
+    entry = np.minimum(entry, durations)
+    dummies = np.column_stack([(groups == g).astype(float) for g in range(k - 1)])
+    model = PHReg(durations, dummies, status=observed.astype(float), entry=entry)
+    score = model.score(np.zeros(k - 1))
+    information = -model.hessian(np.zeros(k - 1))
+    expected_statistic = float(score @ np.linalg.solve(information, score))
+    result = multivariate_logrank_test(durations, observed, groups, entry=entry)
+    assert result.statistic == pytest.approx(expected_statistic, rel=1e-9)
+    np.testing.assert_allclose((result.observed - result.expected).to_numpy()[:-1], score,
+                               atol=1e-9)
+    if k == 2:
+        a = groups == 0
+        pair = logrank_test(durations[a], observed[a], durations[~a], observed[~a],
+                            entry_a=entry[a], entry_b=entry[~a])
+        assert pair.statistic == pytest.approx(expected_statistic, rel=1e-9)
+        # ignoring the delayed entry gives another answer
+        naive = logrank_test(durations[a], observed[a], durations[~a], observed[~a])
+        assert abs(naive.statistic - pair.statistic) > 0.1
+
+
+def test_logrank_entry_errors_are_named_per_group():
+    with pytest.raises(ValueError) as error:
+        logrank_test([1, 2], [1, 1], [3, 4], [1, 1], entry_a=[0, 3], entry_b=[0])
+    message = str(error.value)
+    assert "entry_a has 1 values larger than durations_a" in message
+    assert "entry_b has length 1 but durations_b has length 2" in message
+    with pytest.raises(ValueError, match="entry has 1 values larger than durations"):
+        multivariate_logrank_test([1, 2], [1, 1], ["a", "b"], entry=[0, 5])
+
+
+# -------------------------------------------------------------------------------- RMST
+
+
+def _lifelines_rmst(kmf, tau):
+    """lifelines' RMST (exact for a KM fit); its variance is a slow quad, see below."""
+    return restricted_mean_survival_time(kmf, tau), None
+
+
+def _second_moment_between_steps(kmf, tau):
+    """2 * integral of t S(t) to tau, by quad on each step (an exact oracle)."""
+    index = kmf.survival_function_.index.to_numpy(float)
+    values = kmf.survival_function_.iloc[:, 0].to_numpy()
+
+    def survival(u):  # lifelines' step function, right-continuous, 1 before its first time
+        position = np.searchsorted(index, u, side="right") - 1
+        return values[position] if position >= 0 else 1.0
+
+    pieces = np.append(np.union1d([0.0], index[index < tau]), tau)
+    return sum(integrate.quad(lambda u: 2 * u * survival(u), a, b, epsabs=1e-13)[0]
+               for a, b in zip(pieces[:-1], pieces[1:], strict=True))
+
+
+@pytest.mark.parametrize("tau", [3.0, 12.5, 40.0])
+@pytest.mark.parametrize("name", DATASETS)
+def test_rmst_equals_lifelines(name, tau):
+    durations, observed = DATASETS[name]
+    result = rmst(durations, observed, tau)
+    kmf = KaplanMeierFitter().fit(durations, observed)
+    mean, _ = _lifelines_rmst(kmf, tau)
+    assert result.rmst == pytest.approx(mean, abs=1e-9)
+    moment = _second_moment_between_steps(kmf, tau)
+    assert result.restricted_time_variance == pytest.approx(moment - mean**2, abs=1e-8)
+    z = stats.norm.ppf(0.975)
+    assert (result.ci_lower, result.ci_upper) == pytest.approx(
+        (result.rmst - z * result.se, result.rmst + z * result.se), abs=1e-12)
+    assert result.n_subjects == len(durations) and result.n_events == int(np.sum(observed))
+
+
+@pytest.mark.parametrize("seed", [10, 11])
+def test_rmst_with_entry_equals_lifelines(seed):
+    # lifelines integrates from its first time point, which is 0 only if someone enters at
+    # 0 (it drops [0, min(entry)) otherwise); our samples have entries at 0.
+    durations, observed, entry = _random_truncated_sample(seed)
+    result = rmst(durations, observed, 15.0, entry=entry)
+    kmf = KaplanMeierFitter().fit(durations, observed, entry=entry)
+    mean, _ = _lifelines_rmst(kmf, 15.0)
+    assert result.rmst == pytest.approx(mean, abs=1e-9)
+    assert result.restricted_time_variance == pytest.approx(
+        _second_moment_between_steps(kmf, 15.0) - mean**2, abs=1e-8)
+    assert result.n_subjects == len(durations)
+
+
+def test_rmst_standard_error_hand_computed_and_without_censoring():
+    # S = 3/4 on [2, 4), 1/2 on [4, 8): areas after the churns at 2 and 4 are 3.5 and 2
+    result = rmst([2, 4, 6, 8], [1, 1, 0, 1], tau=8)
+    assert result.rmst == 5.5
+    assert result.variance == pytest.approx(3.5**2 / (4 * 3) + 2**2 / (3 * 2), abs=1e-12)
+    # without censoring RMST is the mean of min(T, tau) and its variance var / n
+    rng = np.random.default_rng(12)
+    durations = rng.exponential(6.0, 500)
+    result = rmst(durations, np.ones(500, dtype=bool), 9.0)
+    capped = np.minimum(durations, 9.0)
+    assert result.rmst == pytest.approx(capped.mean(), abs=1e-10)
+    assert result.restricted_time_variance == pytest.approx(capped.var(), abs=1e-9)
+    assert result.variance == pytest.approx(capped.var() / 500, rel=1e-6)
+
+
+def test_rmst_is_what_experiments_use():
+    from retainkit.experiments import rmst_difference
+
+    durations, observed = DATASETS["waltons"]
+    arms = np.where(WALTONS["group"] == "miR-137", "treatment", "control")
+    difference = rmst_difference(durations, observed, arms, tau=30.0)
+    for arm in ("control", "treatment"):
+        mine = arms == arm
+        own = rmst(np.asarray(durations)[mine], np.asarray(observed)[mine], 30.0)
+        row = difference.arms.loc[arm]
+        assert (row["rmst"], row["se"], row["restricted_time_variance"]) == (
+            own.rmst, own.se, own.restricted_time_variance)
+
+
+def test_rmst_errors():
+    with pytest.raises(ValueError, match=r"tau=9 is beyond the longest follow-up \(8 days\)"):
+        rmst([2, 4, 6, 8], [1, 1, 0, 0], tau=9)
+    assert rmst([2, 4], [1, 1], tau=9).rmst == 3.0  # S reaches 0: the area beyond is 0
+    for bad in (0, -1, math.nan, "10"):
+        with pytest.raises(ValueError, match="tau must be a positive"):
+            rmst([2, 4], [1, 1], tau=bad)
+
+
+# ------------------------------------------------------------------------ PH diagnostics
+
+
+def _cox_sample(seed, n=600, proportional=True):
+    """Two groups; under PH the paid group's hazard is 2x, else its Weibull shape differs."""
+    rng = np.random.default_rng(seed)
+    paid = rng.random(n) < 0.5
+    age = rng.normal(0, 1, n)
+    shape = np.where(paid & ~proportional, 2.0, 1.0)
+    rate = np.exp(0.7 * paid + 0.3 * age) if proportional else np.exp(0.3 * age)
+    lifetimes = (rng.exponential(1.0, n) / rate) ** (1 / shape) * 10
+    censor = rng.uniform(5, 40, n)
+    return pd.DataFrame({"days": np.minimum(lifetimes, censor),
+                         "churned": (lifetimes <= censor).astype(int),
+                         "paid": paid.astype(int), "age": age})
+
+
+@pytest.mark.parametrize("transform", ["rank", "identity", "log"])
+def test_ph_test_equals_the_grambsch_therneau_statistic_from_statsmodels(transform):
+    # Oracle: statsmodels' Cox fit (untied data: Breslow = Efron) and its Schoenfeld
+    # residuals, scaled and tested by the formula written out here.
+    from statsmodels.duration.hazard_regression import PHReg
+
+    data = _cox_sample(13, proportional=False)
+    table = ph_test(data, "days", "churned", time_transform=transform)
+    model = PHReg(data["days"], data[["paid", "age"]], status=data["churned"]).fit()
+    covariance = np.asarray(model.cov_params())
+    # two Newton-type optimisers: coefficients agree to ~3e-8 (asserted 1e-6)
+    np.testing.assert_allclose(table["coef"], model.params, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(table["hazard_ratio"], np.exp(model.params), rtol=1e-6)
+    events = data["churned"].to_numpy() == 1
+    residuals = model.schoenfeld_residuals[events]
+    n_events = events.sum()
+    scaled = n_events * residuals @ covariance
+    times = data["days"].to_numpy()[events]
+    g = {"rank": stats.rankdata(times), "identity": times, "log": np.log(times)}[transform]
+    centred = g - g.mean()
+    statistic = (centred @ scaled) ** 2 / (n_events * np.diag(covariance) * (centred**2).sum())
+    np.testing.assert_allclose(table["ph_statistic"], statistic, rtol=1e-5)
+    np.testing.assert_allclose(table["ph_p_value"], stats.chi2.sf(statistic, 1), rtol=1e-4,
+                               atol=1e-12)
+    se = np.sqrt(np.diag(covariance))
+    np.testing.assert_allclose(table["hr_ci_lower"], np.exp(model.params - Z95 * se), rtol=1e-5)
+    np.testing.assert_allclose(table["hr_ci_upper"], np.exp(model.params + Z95 * se), rtol=1e-5)
+    assert table.attrs == {"time_transform": transform, "conf_level": 0.95, "n_subjects": 600,
+                           "n_events": int(n_events)}
+
+
+def test_ph_test_flags_a_drifting_effect_and_not_a_constant_one():
+    drifting = ph_test(_cox_sample(14, proportional=False), "days", "churned")
+    assert drifting.loc["paid", "ph_p_value"] < 1e-4  # shape 2 against 1: not proportional
+    assert drifting.loc["age", "ph_p_value"] > 0.01
+    constant = ph_test(_cox_sample(14, proportional=True), "days", "churned")
+    assert (constant["ph_p_value"] > 0.01).all()
+    assert constant.loc["paid", "hazard_ratio"] == pytest.approx(2.0, rel=0.2)
+    assert constant.loc["paid", "hr_ci_lower"] < 2.0 < constant.loc["paid", "hr_ci_upper"]
+
+
+def test_ph_test_errors():
+    data = _cox_sample(15).assign(channel="ads")
+    with pytest.raises(ValueError, match=r"df has no column\(s\) 'weeks' \(duration_col\), "
+                                         r"'tenure' \(covariates\)"):
+        ph_test(data, "weeks", "churned", covariates=["paid", "tenure"])
+    broken = data.assign(age=data["age"].where(data.index != 4))
+    with pytest.raises(ValueError) as error:
+        ph_test(broken, "days", "churned")
+    message = str(error.value)
+    assert "column 'channel' (covariates) is not numeric" in message
+    assert "pd.get_dummies" in message
+    assert "column 'age': missing value in 1 row(s)" in message
+    with pytest.raises(ValueError, match="time_transform='km2' is not supported"):
+        ph_test(data, "days", "churned", covariates=["paid"], time_transform="km2")
+    with pytest.raises(ValueError, match=r"covariates \['constant'\] are constant"):
+        ph_test(data.assign(constant=1.0), "days", "churned", covariates=["paid", "constant"])
+
+
+def test_plot_loglog_draws_parallel_lines_for_proportional_hazards():
+    rng = np.random.default_rng(16)
+    groups = {}
+    for name, rate in (("organic", 0.1), ("paid", 0.2)):  # hazard ratio 2: log HR = 0.69
+        lifetimes, censor = rng.exponential(1 / rate, 3000), rng.uniform(0, 40, 3000)
+        groups[name] = (np.minimum(lifetimes, censor), lifetimes <= censor)
+    ax = plot_loglog(groups)
+    assert ax is plt.gca()
+    assert [line.get_label() for line in ax.get_lines()] == ["organic", "paid"]
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "Days since start (log scale)"
+    assert ax.get_ylabel() == "log(-log S(t))" and "proportional hazards" in ax.get_title()
+    organic, paid = ax.get_lines()
+    km = kaplan_meier(*groups["organic"])
+    inside = (km.index > 0) & (km["survival"] > 0) & (km["survival"] < 1)
+    np.testing.assert_allclose(organic.get_ydata(), np.log(-np.log(km["survival"][inside])))
+    # the vertical gap is log HR across ages (parallel), within sampling noise
+    grid = np.array([2.0, 5.0, 10.0, 20.0])
+
+    def curve(line):
+        x, y = line.get_xdata(), line.get_ydata()
+        return y[np.searchsorted(x, grid, side="right") - 1]
+
+    gap = curve(paid) - curve(organic)
+    assert np.abs(gap - math.log(2)).max() < 0.1
+    fig, own = plt.subplots()
+    assert plot_loglog({"all": kaplan_meier(*groups["paid"])}, ax=own) is own
+
+
+def test_plot_loglog_errors():
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        plot_loglog({})
+    with pytest.raises(ValueError, match=r"km_by_group\['a'\] must be a kaplan_meier table"):
+        plot_loglog({"a": [1, 2, 3]})
+    with pytest.raises(ValueError, match="never lies strictly between 0 and 1"):
+        plot_loglog({"a": ([1, 2], [0, 0])})
+
+
+# ---------------------------------------------------------------- discrete-time hazard
+
+
+def test_person_period_hand_computed():
+    rows = person_period([0.5, 2.0, 2.5, 7.0], [1, 0, 1, 1], cuts=[0, 1, 2, 3])
+    assert rows["subject"].tolist() == [0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert rows["interval"].tolist() == [0, 0, 1, 2, 0, 1, 2, 0, 1, 2]
+    # churn in the interval holding the duration; 7.0 is past the last cut: no churn seen
+    assert rows["churned"].tolist() == [1, 0, 0, 0, 0, 0, 1, 0, 0, 0]
+    assert rows[["start", "end"]].drop_duplicates().to_numpy().tolist() == [
+        [0, 1], [1, 2], [2, 3]]
+
+
+def test_discrete_hazard_with_one_indicator_per_day_is_the_km_hazard():
+    # Day-granular app data (the simulation's lifetimes rounded down to days, many churns on
+    # day 0): one interval per day, so each holds one distinct time and d_j / n_j is the
+    # Kaplan-Meier hazard of that day.
+    sim = simulate_app("social", n_users=4000, days=120, seed=7)
+    days = np.floor(sim.truth["lifetime_days"].to_numpy())
+    churned = sim.truth["churned"].to_numpy()
+    fit = fit_discrete_hazard(days, churned, cuts=np.arange(0, 31))
+    km = kaplan_meier(days, churned).loc[np.arange(0.0, 30.0)]
+    np.testing.assert_array_equal(fit.hazard["at_risk"], km["at_risk"])
+    np.testing.assert_array_equal(fit.hazard["churned"], km["observed"])
+    np.testing.assert_allclose(fit.hazard["hazard"], km["observed"] / km["at_risk"],
+                               atol=1e-6, rtol=0)
+    # and its survival at each day's end is the Kaplan-Meier curve
+    np.testing.assert_allclose(fit.hazard["survival"], km["survival"], atol=1e-6, rtol=0)
+    assert fit.n_subjects == 4000 and fit.hazard["hazard"].iloc[0] > 0.3
+
+
+def test_discrete_hazard_reproduces_the_life_table_on_coarse_intervals():
+    durations, observed = DATASETS["rossi"]
+    cuts = [0, 10, 20, 30, 40, 53]
+    fit = fit_discrete_hazard(durations, observed, cuts)
+    t, e = np.asarray(durations, float), np.asarray(observed).astype(bool)
+    for j, (a, b) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+        at_risk = (t >= a).sum()
+        churned = (e & (t >= a) & (t < b)).sum()
+        assert fit.hazard.loc[j, ["at_risk", "churned"]].tolist() == [at_risk, churned]
+        assert fit.hazard.loc[j, "hazard"] == pytest.approx(churned / at_risk, abs=1e-6)
+    assert fit.n_rows == len(person_period(durations, observed, cuts))
+
+
+def test_discrete_hazard_covariates_equal_an_unpenalised_scikit_learn_logit():
+    from sklearn.linear_model import LogisticRegression
+
+    data = _cox_sample(17, n=800)
+    cuts = [0, 2, 5, 10, 20, 40]
+    fit = fit_discrete_hazard(data["days"], data["churned"], cuts,
+                              covariates=data[["paid", "age"]])
+    rows = person_period(data["days"], data["churned"], cuts)
+    x = np.column_stack([np.eye(5)[rows["interval"]],
+                         data[["paid", "age"]].to_numpy()[rows["subject"]]])
+    oracle = LogisticRegression(C=np.inf, fit_intercept=False, tol=1e-10, max_iter=10_000)
+    oracle.fit(x, rows["churned"])
+    np.testing.assert_allclose(fit.coefficients["coef"], oracle.coef_[0][5:], atol=1e-4)
+    np.testing.assert_allclose(fit.hazard["hazard"], 1 / (1 + np.exp(-oracle.coef_[0][:5])),
+                               atol=1e-5)
+    # a hazard ratio of 2 per day is an odds ratio a little above 2 per interval
+    assert 1.8 < fit.coefficients.loc["paid", "odds_ratio"] < 3.5
+    assert fit.coefficients.loc["paid", "p_value"] < 1e-6
+
+
+def test_discrete_hazard_errors():
+    with pytest.raises(ValueError) as error:
+        fit_discrete_hazard([1, 1, 2, 5], [1, 1, 0, 1], cuts=[0, 1, 2, 3, 8, 20])
+    message = str(error.value)
+    assert "no user at risk churns in interval 0 [0, 1) days (0 of 4)" in message
+    assert "merge it with a neighbouring interval" in message
+    assert "nobody is at risk in interval 4 [8, 20) days" in message
+    for bad in ([1, 2], [0], [0, 2, 2], [0, np.inf]):
+        with pytest.raises(ValueError, match="cuts must"):
+            person_period([1, 2], [1, 1], cuts=bad)
+    with pytest.raises(ValueError, match="column 'x' \\(covariates\\) is not numeric"):
+        fit_discrete_hazard([1, 2, 3], [1, 1, 1], [0, 2, 4],
+                            covariates=pd.DataFrame({"x": ["a", "b", "c"]}))
+    with pytest.raises(ValueError, match="covariates has 2 rows but durations has length 3"):
+        fit_discrete_hazard([1, 2, 3], [1, 1, 1], [0, 2, 4], covariates=[[1], [2]])
+
+
+# --------------------------------------------------------------------------- frailty
+
+
+def test_frailty_population_hazard_matches_a_monte_carlo_population():
+    # Every user has a flat hazard rate * Z; Z ~ Gamma(mean 1, variance v). The population
+    # cumulative hazard, integral of the helper's hazard, must match -log KM of a large
+    # simulated population (within 4 Greenwood standard errors).
+    rate, variance, n = 0.1, 1.5, 40_000
+    rng = np.random.default_rng(18)
+    frailty = rng.gamma(1 / variance, variance, n)
+    assert frailty.mean() == pytest.approx(1, abs=0.03)
+    assert frailty.var() == pytest.approx(variance, rel=0.1)
+    lifetimes = rng.exponential(1 / (rate * frailty))
+    censor = rng.uniform(0, 120, n)
+    km = kaplan_meier(np.minimum(lifetimes, censor), lifetimes <= censor)
+    n_j, d_j = km["at_risk"], km["observed"]
+    greenwood = pd.Series(np.cumsum(np.where(n_j > d_j, d_j / (n_j * (n_j - d_j)), 0.0)),
+                          index=km.index)  # variance of log S
+    for day in (2, 10, 30, 60):
+        expected, _ = integrate.quad(lambda u: frailty_population_hazard(rate, variance, u),
+                                     0, day)
+        se = math.sqrt(greenwood.loc[:day].iloc[-1])
+        assert abs(-math.log(_at(km, day)) - expected) < 4 * se
+        # the closed form of the survival, written out
+        assert math.exp(-expected) == pytest.approx((1 + variance * rate * day)
+                                                    ** (-1 / variance), rel=1e-9)
+    # the population hazard falls to less than a third in 30 days; nobody's does
+    assert frailty_population_hazard(rate, variance, 30.0) < rate / 3
+    assert frailty_population_hazard(rate, 0.0, [0, 30, 90]).tolist() == [rate] * 3
+
+
+def test_frailty_errors():
+    for kwargs, match in [({"rate": 0}, "rate must be"), ({"rate": -1}, "rate must be"),
+                          ({"variance": -0.1}, "variance must be"),
+                          ({"variance": math.nan}, "variance must be"),
+                          ({"t": [-1]}, "t must be non-negative")]:
+        with pytest.raises(ValueError, match=match):
+            frailty_population_hazard(**{"rate": 0.1, "variance": 1.0, "t": 1.0, **kwargs})
+
+
+# ------------------------------------------------------------------- competing risks
+
+
+def _competing_sample(seed, n=500):
+    """Uninstall (1) and dormancy (2) as competing exponential risks, with censoring (0)."""
+    rng = np.random.default_rng(seed)
+    uninstall, dormant, censor = (rng.exponential(m, n) for m in (20.0, 30.0, 40.0))
+    durations = np.minimum.reduce([uninstall, dormant, censor])
+    kind = np.select([durations == uninstall, durations == dormant], [1, 2], 0)
+    return durations, kind
+
+
+@pytest.mark.parametrize("with_entry", [False, True])
+@pytest.mark.parametrize("interest", [1, 2])
+def test_aalen_johansen_equals_lifelines_on_untied_data(interest, with_entry):
+    from lifelines import AalenJohansenFitter
+
+    durations, kind = _competing_sample(19)
+    entry = None
+    if with_entry:
+        rng = np.random.default_rng(20)
+        entry = np.where(rng.random(len(durations)) < 0.4, 0.0,
+                         rng.uniform(0, 0.5, len(durations)) * durations)
+    cif = aalen_johansen(durations, kind, event_of_interest=interest, entry=entry)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # untied: lifelines must not jitter
+        ajf = AalenJohansenFitter(calculate_variance=True).fit(
+            durations, kind, event_of_interest=interest, entry=entry)
+    ours = cif.reindex(ajf.cumulative_density_.index)
+    np.testing.assert_allclose(ours["cumulative_incidence"], ajf.cumulative_density_.iloc[:, 0],
+                               atol=1e-9, rtol=0)
+    defined = ajf.variance_.notna().to_numpy()  # lifelines: NaN at and after n == d
+    np.testing.assert_allclose(ours["variance"].to_numpy()[defined],
+                               ajf.variance_.to_numpy()[defined], atol=1e-9, rtol=0)
+    # lifelines labels its bounds the other way round (its "upper" column is the lower bound)
+    bounds = ajf.confidence_interval_.to_numpy()
+    inside = defined & (ours["cumulative_incidence"].to_numpy() > 0)
+    np.testing.assert_allclose(ours["ci_lower"].to_numpy()[inside], bounds[inside, 0], atol=1e-9)
+    np.testing.assert_allclose(ours["ci_upper"].to_numpy()[inside], bounds[inside, 1], atol=1e-9)
+
+
+def test_aalen_johansen_with_ties_adds_up_to_one_minus_kaplan_meier():
+    durations, kind = _competing_sample(21)
+    days = np.ceil(durations)  # day-granular: many ties between kinds
+    km = kaplan_meier(days, kind != 0)
+    total = sum(aalen_johansen(days, kind, event_of_interest=k)["cumulative_incidence"]
+                for k in (1, 2))
+    np.testing.assert_allclose(total, 1 - km["survival"], atol=1e-12)
+    # naive 1 - KM with the competing kind censored overstates the incidence
+    cif = aalen_johansen(days, kind, event_of_interest=1)
+    naive = 1 - kaplan_meier(days, kind == 1)["survival"]
+    assert (naive >= cif["cumulative_incidence"] - 1e-12).all()
+    assert naive.iloc[-1] - cif["cumulative_incidence"].iloc[-1] > 0.05
+    # the truth for exponential risks: F_1(t) = r1 / (r1 + r2) (1 - exp(-(r1 + r2) t))
+    r1, r2 = 1 / 20, 1 / 30
+    truth = r1 / (r1 + r2) * (1 - math.exp(-(r1 + r2) * 30))
+    assert _at(cif, 30, "cumulative_incidence") == pytest.approx(truth, abs=0.05)
+
+
+def test_aalen_johansen_hand_computed_and_labels():
+    cif = aalen_johansen([1, 2, 3, 4, 5, 6], ["uninstall", "dormant", "none", "uninstall",
+                                               "dormant", "none"],
+                         event_of_interest="uninstall", censored="none")
+    # uninstalls at 1 (S(1-) = 1, 6 at risk) and 4 (S(4-) = 5/6 * 4/5 = 4/6, 3 at risk):
+    # F = 1/6, then 1/6 + (4/6)(1/3) = 7/18
+    assert cif["cumulative_incidence"].tolist() == pytest.approx(
+        [0, 1 / 6, 1 / 6, 1 / 6, 7 / 18, 7 / 18, 7 / 18], abs=1e-12)
+    assert cif["competing"].tolist() == [0, 0, 1, 0, 0, 1, 0]
+
+
+def test_aalen_johansen_errors():
+    with pytest.raises(ValueError, match=r"event_of_interest='crash' does not occur in "
+                                         r"event_type; kinds of churn present: \[1, 2\]"):
+        aalen_johansen([1, 2, 3], [1, 2, 0], event_of_interest="crash")
+    with pytest.raises(ValueError, match="event_of_interest=0 does not occur"):
+        aalen_johansen([1, 2, 3], [1, 2, 0], event_of_interest=0)
+    with pytest.raises(ValueError) as error:
+        aalen_johansen([1, -2, 3], [1, None, 0], event_of_interest=1)
+    message = str(error.value)
+    assert "durations has 1 negative" in message and "event_type has 1 missing labels" in message
+    with pytest.raises(ValueError, match="event_type has length 2 but durations has length 3"):
+        aalen_johansen([1, 2, 3], [1, 0], event_of_interest=1)

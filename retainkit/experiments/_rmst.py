@@ -19,7 +19,7 @@ from retainkit.experiments._inputs import (
     check_probability,
     positions,
 )
-from retainkit.survival import LogRankResult, kaplan_meier, logrank_test
+from retainkit.survival import LogRankResult, kaplan_meier, logrank_test, rmst
 
 
 @dataclass(frozen=True)
@@ -43,25 +43,6 @@ class RMSTDifference:
     conf_level: float
     km: dict[str, pd.DataFrame]
     logrank: LogRankResult
-
-
-def _rmst_of_km(table: pd.DataFrame, tau: float) -> tuple[float, float, float]:
-    """RMST to ``tau``, its Greenwood-type variance, and the variance of min(T, tau)."""
-    times = table.index.to_numpy(float)
-    survival = table["survival"].to_numpy(float)
-    keep = times < tau
-    starts, level = times[keep], survival[keep]
-    ends = np.minimum(np.append(starts[1:], np.inf), tau)
-    pieces = level * (ends - starts)
-    rmst = float(pieces.sum())
-    second_moment = float(np.sum(level * (ends**2 - starts**2)))  # 2 * integral of t S(t)
-    n = table["at_risk"].to_numpy(float)[keep]
-    d = table["observed"].to_numpy(float)[keep]
-    area_after = rmst - np.cumsum(pieces) + pieces  # integral of S from t_j to tau
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where((d > 0) & (n > d), d / (n * (n - d)), 0.0)
-    variance = float(np.sum(area_after**2 * weight))
-    return rmst, variance, second_moment - rmst**2
 
 
 def rmst_difference(
@@ -133,15 +114,15 @@ def rmst_difference(
                 f"({longest:g} days), where its survival curve is unknown; choose tau <= "
                 f"{min(t[arm == 0].max(), t[arm == 1].max()):g}"
             )
-        rmst, variance, spread = _rmst_of_km(table, tau)
+        arm_rmst = rmst(t[mine], e[mine], tau, conf_level=conf_level)
         km[name] = table
         rows[name] = {
             "n": int(mine.sum()),
             "churns": int(e[mine].sum()),
-            "rmst": rmst,
-            "variance": variance,
-            "se": np.sqrt(variance),
-            "restricted_time_variance": spread,
+            "rmst": arm_rmst.rmst,
+            "variance": arm_rmst.variance,
+            "se": arm_rmst.se,
+            "restricted_time_variance": arm_rmst.restricted_time_variance,
         }
     arms = pd.DataFrame.from_dict(rows, orient="index")
     arms.index.name = "arm"

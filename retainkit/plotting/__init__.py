@@ -14,6 +14,7 @@ plot_retention_heatmap, plot_retention_curves      _retention.py   02
 plot_lifecycle                                     _retention.py   02
 plot_km, at_risk_counts                            _survival.py    03
 plot_cumulative_hazard, plot_hazard                _survival.py    03
+plot_loglog                                        _survival.py    03
 model_color, model_colors (and MODEL_PALETTE)      _palette.py     06
 plot_roc, plot_pr, plot_calibration                _evaluation.py  06
 plot_lift, plot_gain, plot_cost_curve              _evaluation.py  06
@@ -38,6 +39,7 @@ from retainkit.plotting._survival import (
     plot_cumulative_hazard,
     plot_hazard,
     plot_km,
+    plot_loglog,
 )
 
 # Loaded on first use: the evaluation plots import scikit-learn and the SHAP plots import shap
@@ -65,6 +67,7 @@ __all__ = [
     "plot_cumulative_hazard",
     "plot_hazard",
     "plot_km",
+    "plot_loglog",
     "plot_retention_heatmap",
     "plot_retention_curves",
     "plot_lifecycle",

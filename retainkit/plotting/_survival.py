@@ -300,3 +300,77 @@ def plot_hazard(
     if label is not None:
         ax.legend()
     return ax
+
+
+def plot_loglog(km_by_group, ax=None, *, colors=None):
+    """Plot log(-log S(t)) against log t per group: the proportional-hazards check by eye.
+
+    Introduced in notebook 03. Under proportional hazards ``S_g(t) = S_0(t) ** HR_g``, so
+    ``log(-log S_g(t)) = log HR_g + log(-log S_0(t))``: the curves of the groups are
+    **parallel**, a vertical distance ``log HR`` apart; curves that converge, diverge or
+    cross say the hazard ratio changes with tenure. A Weibull model is a straight line of
+    slope ρ (the shape). Only times with 0 < S < 1 are drawn, the time axis is
+    logarithmic. Curves that look roughly parallel do not establish proportional hazards
+    (the right end rests on few users); read them with ``retainkit.survival.ph_test``.
+
+    Parameters
+    ----------
+    km_by_group : mapping
+        ``{label: table}`` with tables from ``retainkit.survival.kaplan_meier``, or
+        ``{label: (durations, observed)}`` (days; True = churn seen).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default the current axis (``plt.gca()``).
+    colors : mapping, optional
+        ``{label: colour}``; default the colour cycle.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> groups = {"paid": ([1, 2, 3, 5, 8], [1, 1, 1, 0, 1]),
+    ...           "organic": ([2, 4, 6, 9, 12], [1, 0, 1, 1, 0])}
+    >>> ax = plot_loglog(groups)
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_xscale()
+    (['paid', 'organic'], 'log')
+    >>> ax.get_lines()[0].get_ydata().round(3).tolist()  # log(-log S) at days 1, 2, 3, 5
+    [-1.5, -0.672, -0.087, -0.087]
+    >>> plt.close("all")
+    """
+    if not hasattr(km_by_group, "items") or len(km_by_group) == 0:
+        raise ValueError(
+            "km_by_group must be a non-empty mapping {label: kaplan_meier table} or "
+            "{label: (durations, observed)}"
+        )
+    ax = current_axes(ax)
+    colors = colors or {}
+    for label, data in km_by_group.items():
+        if isinstance(data, pd.DataFrame):
+            table = _table_or_estimate(data, None, "survival", kaplan_meier)
+        else:
+            try:
+                durations, observed = data
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"km_by_group[{label!r}] must be a kaplan_meier table or a pair "
+                    "(durations, observed)"
+                ) from None
+            table = kaplan_meier(durations, observed)
+        survival = table["survival"].to_numpy(float)
+        times = table.index.to_numpy(float)
+        inside = (times > 0) & (survival > 0) & (survival < 1)
+        if not inside.any():
+            raise ValueError(
+                f"km_by_group[{label!r}]: S(t) never lies strictly between 0 and 1 at t > 0, "
+                "so log(-log S) has nothing to show"
+            )
+        ax.step(times[inside], np.log(-np.log(survival[inside])), where="post",
+                label=str(label), color=colors.get(label))
+    ax.set_xscale("log")
+    decorate(ax, overwrite=False, legend=False,
+             title="log(-log S) by group: parallel curves under proportional hazards",
+             xlabel="Days since start (log scale)", ylabel="log(-log S(t))")
+    ax.legend(title="group")
+    return ax

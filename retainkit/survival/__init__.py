@@ -11,14 +11,21 @@ Introduced in notebook 03. Conventions used by every function here:
 * the exponential model is parameterised by its **rate** λ (per day) and reports the scale
   1/λ (which is what lifelines calls ``lambda_``); the Weibull model uses lifelines'
   scale λ and shape ρ;
+* **delayed entry** (left truncation): ``entry=`` gives the tenure in days at which each user
+  entered observation (e.g. the log starts after they signed up); a user is at risk at t
+  when ``entry <= t <= duration`` (lifelines' convention), in ``kaplan_meier``,
+  ``nelson_aalen``, ``fit_exponential``, ``fit_weibull``, the log-rank tests, ``rmst`` and
+  ``aalen_johansen``;
 * a zero duration (a user who never came back, in data rounded to days) is never guessed
   at: ``fit_weibull`` raises unless ``zero_resolution=r`` says that an observed zero is a
   churn somewhere in ``[0, r]`` days (interval censoring); ``fit_exponential`` takes the
   same option (by default it treats zeros as exact times, with a warning).
 
-Kaplan-Meier, Nelson-Aalen, the parametric fits (interval-censored zeros included) and the
-log-rank tests (two groups, and k groups with ``multivariate_logrank_test``) agree with
-lifelines (checked in ``tests/test_survival.py``).
+Kaplan-Meier, Nelson-Aalen, the parametric fits (interval-censored zeros and delayed entry
+included), RMST, Aalen-Johansen and the log-rank tests (two groups, and k groups with
+``multivariate_logrank_test``) agree with lifelines; the log-rank tests with delayed entry, the
+discrete-time hazard and the PH test are checked against hand-computed tables and statsmodels
+(``tests/test_survival.py``).
 
 =========================  =====================  ========  =====================================
 name                       file                   notebook  what it does
@@ -33,8 +40,8 @@ nelson_aalen               ``_nonparametric.py``  03        cumulative hazard H(
 smoothed_hazard            ``_nonparametric.py``  03        kernel-smoothed hazard h(t)
 fit_exponential            ``_parametric.py``     03        exponential MLE (rate λ per day)
 ExponentialFit             ``_parametric.py``     03        result of ``fit_exponential``
-fit_weibull                ``_parametric.py``     03        Weibull MLE (scale λ, shape ρ)
-WeibullFit                 ``_parametric.py``     03        result of ``fit_weibull``
+fit_weibull                ``_weibull.py``        03        Weibull MLE (scale λ, shape ρ)
+WeibullFit                 ``_weibull.py``        03        result of ``fit_weibull``
 logrank_test               ``_logrank.py``        03        log-rank test of two groups
 LogRankResult              ``_logrank.py``        03        result of ``logrank_test``
 multivariate_logrank_test  ``_logrank.py``        03        log-rank test of k >= 2 groups
@@ -44,7 +51,22 @@ fit_sbg                    ``_sbg.py``            03        shifted-beta-geometr
                                                             survivor counts (Fader & Hardie 2007)
 SBGFit                     ``_sbg.py``            03        result of ``fit_sbg``
 sbg_survival               ``_sbg.py``            03        sBG survival S(t) for given α, β
+rmst                       ``_rmst.py``           03        restricted mean survival time to tau,
+                                                            with its standard error and interval
+RMSTResult                 ``_rmst.py``           03        result of ``rmst``
+ph_test                    ``_ph.py``             03        Cox model and Schoenfeld-residual test
+                                                            of proportional hazards (lifelines)
+person_period              ``_discrete.py``       03        one row per user and interval at risk
+fit_discrete_hazard        ``_discrete.py``       03        discrete-time hazard by logistic
+                                                            regression (statsmodels GLM)
+DiscreteHazardFit          ``_discrete.py``       03        result of ``fit_discrete_hazard``
+frailty_population_hazard  ``_frailty.py``        03        population hazard λ / (1 + v λ t)
+                                                            under gamma frailty
+aalen_johansen             ``_competing.py``      03        cumulative incidence of one kind of
+                                                            churn among competing kinds
 =========================  =====================  ========  =====================================
+
+The log(-log S) plot that goes with ``ph_test`` is ``retainkit.plotting.plot_loglog``.
 
 Private files: ``_zeros.py`` holds the interval-censored zero durations of the parametric fits
 (``zero_resolution=``) and ``_checks.py`` the checks of durations, churn flags and groups;
@@ -52,7 +74,10 @@ checks shared with other topics come from ``retainkit._validation`` and event lo
 the events front door (``retainkit.events._reader``).
 """
 
+from retainkit.survival._competing import aalen_johansen
 from retainkit.survival._data import durations_from_events
+from retainkit.survival._discrete import DiscreteHazardFit, fit_discrete_hazard, person_period
+from retainkit.survival._frailty import frailty_population_hazard
 from retainkit.survival._logrank import (
     LogRankResult,
     MultivariateLogRankResult,
@@ -66,13 +91,11 @@ from retainkit.survival._nonparametric import (
     nelson_aalen,
     smoothed_hazard,
 )
-from retainkit.survival._parametric import (
-    ExponentialFit,
-    WeibullFit,
-    fit_exponential,
-    fit_weibull,
-)
+from retainkit.survival._parametric import ExponentialFit, fit_exponential
+from retainkit.survival._ph import ph_test
+from retainkit.survival._rmst import RMSTResult, rmst
 from retainkit.survival._sbg import SBGFit, fit_sbg, sbg_survival
+from retainkit.survival._weibull import WeibullFit, fit_weibull
 
 __all__ = [
     "durations_from_events",
@@ -92,4 +115,12 @@ __all__ = [
     "LogRankResult",
     "MultivariateLogRankResult",
     "SBGFit",
+    "rmst",
+    "RMSTResult",
+    "ph_test",
+    "person_period",
+    "fit_discrete_hazard",
+    "DiscreteHazardFit",
+    "frailty_population_hazard",
+    "aalen_johansen",
 ]

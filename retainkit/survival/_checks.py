@@ -32,6 +32,34 @@ def as_survival_data(durations, observed) -> tuple[np.ndarray, np.ndarray]:
     return t, e
 
 
+def as_truncated_data(durations, observed, entry):
+    """Like :func:`as_survival_data`, with the entry times (``None`` when ``entry`` is None)."""
+    t, problems = durations_problems(durations)
+    e, more = observed_problems(observed, None if t is None else len(t))
+    entered, even_more = entry_problems(entry, t)
+    raise_problems(problems + more + even_more)
+    return t, e, entered
+
+
+def entry_problems(entry, t: np.ndarray | None, *, name: str = "entry", against="durations"):
+    """Entry (delayed-entry) times in days, ``None`` when not given, and the problems.
+
+    Entry times are checked like durations (numbers of days or timedeltas, no NaN, not
+    negative) and must not exceed the durations they belong to.
+    """
+    if entry is None:
+        return None, []
+    values, problems = durations_problems(entry, name=name)
+    if values is None or t is None:
+        return None, problems
+    if len(values) != len(t):
+        return None, [f"{name} has length {len(values)} but {against} has length {len(t)}"]
+    with np.errstate(invalid="ignore"):  # a bad duration is reported once, as a duration
+        after_exit = (values > t) & (t >= 0) & np.isfinite(t)
+    late = _describe(after_exit, name, f"values larger than {against} (entry after exit)")
+    return values, problems + ([late] if late else [])
+
+
 def positive_days(value, name: str) -> float:
     """A positive, finite number of days (a timedelta is converted), else ``ValueError``."""
     if isinstance(value, dt.timedelta | np.timedelta64):

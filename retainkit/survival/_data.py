@@ -28,12 +28,21 @@ def durations_from_events(
     """Turn an event log into survival data: one duration and churn flag per user.
 
     Introduced in notebook 03. A user **starts** at their first event and is **last seen**
-    at their last event at or before ``as_of``. Churn is declared when the user has been
-    inactive for at least ``inactivity``: if ``last_seen + inactivity <= as_of`` the churn
-    is observed (``observed=True``) and dated at the last visit, ``duration = last_seen -
-    start``; otherwise the user is censored (``observed=False``) at ``duration = as_of -
-    start``, the time we have watched them. Durations are in days (float); ``inactivity``
-    is an exact duration (``"28D"`` is 28 x 24 hours, not 28 calendar days).
+    at their last event at or before ``as_of``. A churn is declared after ``inactivity``
+    without activity, so it can only be seen for last visits at or before the **end of
+    follow-up** ``as_of - inactivity``:
+
+    * ``last_seen <= as_of - inactivity``: the churn is observed (``observed=True``) and
+      dated at the last visit, ``duration = last_seen - start``;
+    * otherwise the user is censored (``observed=False``) at the end of follow-up,
+      ``duration = (as_of - inactivity) - start``: they were still active after it;
+    * users who start after ``as_of - inactivity`` are left out (counted in a warning):
+      no churn of theirs could be seen, so they are not at risk yet.
+
+    Censoring at ``as_of - start`` instead would give every censored user ``inactivity``
+    days of churn-free follow-up by construction (immortal time) and push S(t) up. Durations
+    are in days (float); ``inactivity`` is an exact duration (``"28D"`` is 28 x 24 hours,
+    not 28 calendar days).
 
     The log is read as :func:`retainkit.events.validate_events` reads it: tz-aware times
     are converted to UTC, strings are parsed by the same rules, and **naive times (and a
@@ -41,18 +50,14 @@ def durations_from_events(
     with a warning for naive timestamps. Everything wrong with the log (missing columns,
     user ids or timestamps, unparseable times) is reported in one ``ValueError``.
 
-    This definition has known biases, which notebook 03 discusses:
+    Biases that remain, which notebook 03 discusses:
 
     * Churn is dated at the last visit, a lower bound of the true leaving time (the user
       left somewhere between that visit and the visit they would have made next), so
       observed durations are too short and S(t) is underestimated.
-    * Every user whose last visit is within ``inactivity`` of ``as_of`` is censored, even
-      those who have in fact already left; their censoring time ``as_of - start`` then
-      overstates how long they stayed, which pushes S(t) up. Users who started less than
-      ``inactivity`` before ``as_of`` can only be censored.
     * A dormant user who is away longer than ``inactivity`` and comes back after ``as_of``
-      is counted as churned (a false churn); a longer ``inactivity`` makes fewer such
-      errors but censors more users.
+      is counted as churned (a false churn), which also pushes S(t) down; a longer
+      ``inactivity`` makes fewer such errors but ends follow-up earlier.
 
     Parameters
     ----------
@@ -74,7 +79,16 @@ def durations_from_events(
     -------
     pandas.DataFrame
         Indexed by ``user_col`` (sorted) with columns ``start``, ``last_seen``
-        (datetime64[ns, UTC]), ``duration`` (float, days) and ``observed`` (bool).
+        (datetime64[ns, UTC]), ``duration`` (float, days) and ``observed`` (bool), one row
+        per user who started at or before ``as_of - inactivity``.
+        ``attrs["follow_up_end"]`` is ``as_of - inactivity`` and ``attrs["left_out"]`` the
+        number of users left out.
+
+    Raises
+    ------
+    ValueError
+        When nobody started at or before ``as_of - inactivity``, besides the problems of
+        the log and of the arguments (all reported at once).
 
     Examples
     --------
@@ -85,13 +99,17 @@ def durations_from_events(
     ...                                  "2024-01-02 00:00", "2024-01-20 00:00",
     ...                                  "2024-01-25 06:00"], utc=True),
     ...     "event": "app_open"})
-    >>> table = durations_from_events(log, inactivity="7D")  # as_of: the last event
-    >>> table[["duration", "observed"]]
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:  # c started too late
+    ...     warnings.simplefilter("always")
+    ...     table = durations_from_events(log, inactivity="7D")  # as_of: the last event
+    >>> table[["duration", "observed"]]  # b: censored at 01-18 06:00, not at as_of
              duration  observed
     user_id
     a            2.50      True
-    b           23.25     False
-    c            0.00     False
+    b           16.25     False
+    >>> table.attrs["left_out"], "left out 1 user(s)" in str(caught[0].message)
+    (1, True)
     """
     read = read_log(events, user_col=user_col, time_col=time_col, event_col=None, tz=tz)
     problems = Problems()  # the other arguments, reported together
@@ -118,7 +136,25 @@ def durations_from_events(
     seen = log[known].groupby(user_col, observed=True)["time"]
     table = pd.DataFrame({"start": seen.min(), "last_seen": seen.max()})
     table.index.name = user_col
-    table["observed"] = table["last_seen"] + gap <= as_of
-    end = table["last_seen"].where(table["observed"], as_of)
+    follow_up_end = as_of - gap
+    late = table["start"] > follow_up_end
+    if late.all():
+        raise ValueError(
+            f"nobody started at or before as_of - inactivity = {follow_up_end} (as_of={as_of}, "
+            f"inactivity={gap}): no churn can be seen by as_of; pass a later as_of or a "
+            "shorter inactivity"
+        )
+    if late.any():
+        warnings.warn(
+            f"durations_from_events left out {int(late.sum())} user(s) who started after "
+            f"as_of - inactivity = {follow_up_end}: no churn of theirs can be seen by as_of",
+            UserWarning,
+            stacklevel=2,
+        )
+        table = table[~late]
+    table["observed"] = table["last_seen"] <= follow_up_end
+    end = table["last_seen"].where(table["observed"], follow_up_end)
     table["duration"] = (end - table["start"]) / DAY
-    return table[["start", "last_seen", "duration", "observed"]]
+    table = table[["start", "last_seen", "duration", "observed"]]
+    table.attrs.update(follow_up_end=follow_up_end, left_out=int(late.sum()))
+    return table
