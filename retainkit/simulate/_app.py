@@ -60,6 +60,8 @@ class Simulation:
     _pop: dict[str, np.ndarray] = field(repr=False)
     _cal: sp.Calendar = field(repr=False)
     _churn: np.ndarray = field(repr=False)
+    _tails: dict[str, np.ndarray] = field(repr=False)
+    _stamp: tuple[int, int] = field(repr=False)  # (seed, number of events generated)
 
     def __repr__(self) -> str:
         return (
@@ -147,6 +149,85 @@ class Simulation:
         return pd.Series(p, index=index, name="oracle_p_churn")
 
 
+    def alive_at(self, cutoff) -> pd.Series:
+        """Whether each user is alive at ``cutoff``, from the truth: the users a decision can reach.
+
+        Introduced in notebook 06. True when the user signed up at or before ``cutoff`` (naive
+        values are UTC; in [start, end]) and their churn time (``truth.churn_time``, NaT = not
+        churned by the end) is after it. Returns a boolean Series named ``"alive"`` indexed by
+        ``user_id`` (every user; False for those gone or not yet signed up).
+
+        Examples
+        --------
+        >>> sim = simulate_app("social", n_users=300, days=30, seed=2)
+        >>> alive = sim.alive_at("2026-01-20")
+        >>> bool(alive.dtype == bool), len(alive) == len(sim.users)
+        (True, True)
+        """
+        c_time = _utc(cutoff, "cutoff")
+        if not self.start <= c_time <= self.end:
+            raise ValueError(
+                f"cutoff must lie within the simulated window [{self.start}, {self.end}], "
+                f"got {c_time}"
+            )
+        c_ns = c_time.value
+        signed_up = self.users["signup_time"].array.asi8 <= c_ns
+        churn = self.truth["churn_time"]
+        after = churn.isna().to_numpy() | (churn.array.asi8 > c_ns)
+        return pd.Series(signed_up & after, index=self.truth.index, name="alive")
+
+    def run_experiment(self, treatment, *, start, share=0.5, eligible=None, seed=0, window=None):
+        """Run a randomised experiment with both potential outcomes known.
+
+        Introduced in notebook 08. Eligible users are randomised, one coin each with
+        probability ``share`` of ``"treatment"``, and every eligible user's future from their
+        entry time on (``start``, or the sign-up for ``audience="new_signups"``) is known
+        under both arms with **common random numbers**: under control the world is exactly
+        this simulation (same churn times, same events), and the history before entry is the
+        same in both. ``Experiment.events`` holds each user's assigned arm only. The model is
+        written out in the docstring of ``retainkit.simulate``.
+
+        Parameters
+        ----------
+        treatment : Treatment or str
+            A :class:`Treatment` or a name in ``TREATMENTS``.
+        start : str or pandas.Timestamp
+            When the experiment starts; naive values are UTC; strictly inside the window.
+        share : float, default 0.5
+            Probability of the treatment arm, in (0, 1).
+        eligible : callable or None, default None
+            The observable rule deciding who is in the experiment. None: for the audience
+            ``"active"``, users who signed up before ``start`` with an event in the 28 days
+            before it (some of them have already churned: lost causes); for
+            ``"new_signups"``, everyone who signs up during enrolment. A callable gets
+            ``(users, history)`` (the candidates' observable columns ``user_id``,
+            ``signup_time``, ``channel``, ``device``, ``region``, and the events before
+            ``start``) and returns a boolean Series by ``user_id`` or one boolean per row.
+        seed : int, default 0
+            Seeds the assignment, the uptake draws and the treated world's new visits.
+        window : (float, float) or None, default None
+            Primary outcome window in days after entry; None uses ``treatment.window_days``.
+
+        Returns
+        -------
+        Experiment
+
+        Examples
+        --------
+        >>> sim = simulate_app("social", n_users=400, days=60, seed=3)
+        >>> exp = sim.run_experiment("retention_offer", start="2026-02-01", seed=1)
+        >>> sorted(exp.assignment.unique())
+        ['control', 'treatment']
+        >>> lost = ~exp.potential["alive_at_entry"]
+        >>> bool((exp.potential.loc[lost, "true_effect"] == 0).all())
+        True
+        """
+        from retainkit.simulate._experiment import run_experiment
+
+        return run_experiment(self, treatment, start=start, share=share, eligible=eligible,
+                              seed=seed, window=window)  # fmt: skip
+
+
 def _utc(value, name: str) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
@@ -224,14 +305,16 @@ def simulate_app(
 
     n_chunks = math.ceil(n_users / _CHUNK_USERS)
     show = n_users > _AUTO_PROGRESS_USERS if progress is None else bool(progress)
-    parts = []
+    parts, tails = [], []
     with _progress_bar(show, n_users, preset) as bar:
         for i, chunk_seq in enumerate(event_seq.spawn(n_chunks)):
             sl = slice(i * _CHUNK_USERS, (i + 1) * _CHUNK_USERS)
             sub = {key: value[sl] for key, value in pop.items()}
-            user, us, code = sp.simulate_events(sub, churn[sl], cal, params, float(days),
-                                                np.random.default_rng(chunk_seq))  # fmt: skip
+            user, us, code, cut = sp.simulate_events(sub, churn[sl], cal, params, float(days),
+                                                     np.random.default_rng(chunk_seq),
+                                                     tails=True)  # fmt: skip
             parts.append((user.astype(np.int32) + sl.start, us, code.astype(np.uint8)))
+            tails.append((cut[0] + sl.start, cut[1], cut[2]))
             bar.update(sub["signup"].size)
     # Build each column once, freeing the pieces as we go (tens of millions of rows fit).
     user_id_col = np.concatenate([p[0] for p in parts]).astype(np.int64) + 1
@@ -279,8 +362,10 @@ def simulate_app(
         "pushes": np.bincount(cal.push_times[cal.push_times < n_cal].astype(np.int64),
                               minlength=n_cal),
     })  # fmt: skip
+    # What churn cut short (kept for experiments that postpone a churn), user index 0-based.
+    cut = {key: np.concatenate([t[i] for t in tails]) for i, key in enumerate(["user", "us", "code"])}
     return Simulation(events, users, truth, start_ts, end_ts, preset, params, calendar,
-                      pop, cal, churn)  # fmt: skip
+                      pop, cal, churn, cut, (int(seed), len(events)))  # fmt: skip
 
 
 def _utc_times(start: pd.Timestamp, microseconds: np.ndarray) -> pd.DatetimeIndex:

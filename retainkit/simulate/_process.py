@@ -198,7 +198,9 @@ def simulate_events(
     params: dict[str, Any],
     t_end: float,
     rng,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    *,
+    tails: bool = False,
+):
     """Events of the users in ``pop`` as (user index, microseconds since start, event code).
 
     Visits while alive and before ``t_end``: the sign-up visit, organic visits (a Poisson
@@ -206,6 +208,10 @@ def simulate_events(
     session of K engagement events spread over a log-normal session length; events at or after
     min(churn, t_end) are dropped. Sorted by user, time and code (notification_open before
     session_start at the same time).
+
+    With ``tails=True`` a fourth item holds the events dropped only because of churn (at or
+    after churn, before ``t_end``): the rest of the sessions a churn cut short, which a
+    treatment that postpones the churn brings back (``_future``). The draws are the same.
     """
     n = pop["signup"].size
     s = pop["signup"]
@@ -239,6 +245,35 @@ def simulate_events(
     # Sessions: K engagement events over a session of length L, the last one at exactly L.
     visit_user = np.concatenate([users, organic_user, open_user])
     visit_t = np.concatenate([s, organic_t, open_t])
+    eng_visit, eng_offset, eng_code = draw_sessions(visit_user, pop, params, rng)
+
+    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
+    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + eng_offset])
+    ev_code = np.concatenate([
+        np.ones(visit_user.size, np.int64),
+        np.zeros(open_user.size, np.int64),
+        eng_code,
+    ])
+    ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
+    ev_us[:n] = pop["signup_us"]  # the sign-up visit sits exactly on signup_time
+    limit_us = np.rint(stop * DAY_US).astype(np.int64)
+    alive = ev_us < limit_us[ev_user]
+    if tails:
+        cut = ~alive & (ev_us < np.rint(t_end * DAY_US).astype(np.int64))
+        cut_parts = (ev_user[cut], ev_us[cut], ev_code[cut])
+    ev_user, ev_us, ev_code = ev_user[alive], ev_us[alive], ev_code[alive]
+    order = _sort_order(ev_user, ev_us, ev_code, n, t_end)
+    if tails:
+        return ev_user[order], ev_us[order], ev_code[order], cut_parts
+    return ev_user[order], ev_us[order], ev_code[order]
+
+
+def draw_sessions(visit_user: np.ndarray, pop: dict[str, np.ndarray], params: dict[str, Any], rng):
+    """Sessions of the given visits: (visit index, offset in days from the visit, event code).
+
+    K ~ NegBin(shape r, mean mu) engagement events per visit, spread uniformly over a
+    log-normal session length L with the last one at exactly L; types drawn from event_mix.
+    """
     r, mu = float(params["events_dispersion"]), float(params["events_per_session"])
     k = rng.negative_binomial(r, r / (r + mu), size=visit_user.size)
     log_length = pop["session_log_median"][visit_user] + params["session_sigma"] * (
@@ -250,21 +285,7 @@ def simulate_events(
     mix = np.array(list(params["event_mix"].values()), float)
     draw = np.searchsorted(np.cumsum(mix / mix.sum()), rng.random(eng_visit.size), side="right")
     eng_code = 2 + np.minimum(draw, mix.size - 1)
-
-    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
-    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + position * length[eng_visit]])
-    ev_code = np.concatenate([
-        np.ones(visit_user.size, np.int64),
-        np.zeros(open_user.size, np.int64),
-        eng_code,
-    ])
-    ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
-    ev_us[:n] = pop["signup_us"]  # the sign-up visit sits exactly on signup_time
-    limit_us = np.rint(stop * DAY_US).astype(np.int64)
-    alive = ev_us < limit_us[ev_user]
-    ev_user, ev_us, ev_code = ev_user[alive], ev_us[alive], ev_code[alive]
-    order = _sort_order(ev_user, ev_us, ev_code, n, t_end)
-    return ev_user[order], ev_us[order], ev_code[order]
+    return eng_visit, position * length[eng_visit], eng_code
 
 
 def _sort_order(user, us, code, n_users, t_end):
