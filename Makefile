@@ -51,7 +51,7 @@ check: $(STAMP)  ## fast checks: ruff, notebook anatomy and navigation, student 
 	@$(PY) tools/check_notebooks.py
 	@echo ">> student copies"
 	@$(PY) tools/make_student.py --check
-	@echo ">> docs/glossary.md and docs/helpers.md"
+	@echo ">> docs/glossary.md (with the glossary and notation consistency check) and docs/helpers.md"
 	@$(PY) tools/make_glossary.py --check
 	@$(PY) tools/make_helpers.py --check
 

@@ -24,6 +24,7 @@ from nbval.plugin import get_sanitize_patterns
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import check_notebooks  # noqa: E402
+import make_glossary  # noqa: E402
 import make_student  # noqa: E402
 
 SANITIZE_CFG = ROOT / "tests" / "nbval_sanitize.cfg"
@@ -39,6 +40,12 @@ MAP_TABLE = (
 
 
 # --------------------------------------------------------------------------- fixtures
+
+
+CHECK = (
+    "# Check: Exercise {n}\nfrom retainkit.checks import check, expect\n\n"
+    "check(expect(globals(), {name!r}, 'the answer') == {value}, 'not yet')"
+)
 
 
 def _code(source, count, outputs=(), tags=None, cell_id=None):
@@ -77,22 +84,24 @@ def good_notebook(number, title, nav, *, summary="counting events", minutes=10, 
         _md("## Check your understanding\n\n1. Why?\n\n<details>\nBecause.\n</details>", "cyu"),
         _md("## Summary\n\n- counted", "summary"),
         _md("## Glossary\n\n- **event**: one row", "glossary"),
-        _md("## Exercises\n\n### Exercise 1\n\nDouble it.", "ex1"),
-        _code(
-            "# Exercise 1: double x\ny = 2 * x\nassert y == 4", 2, tags=["solution"], cell_id="s1"
-        ),
-        _md("### Exercise 2\n\nAdd one.", "ex2"),
-        _code(
-            "# Exercise 2: add one\nz = y + 1\nassert z == 5", 3, tags=["solution"], cell_id="s2"
-        ),
+        _md("## Exercises\n\n### Exercise 1\n\nDouble it as `y`.", "ex1"),
+        _code("# Exercise 1: double x\ny = 2 * x", 2, tags=["solution"], cell_id="s1"),
+        _code(CHECK.format(n=1, name="y", value=4), 3, tags=["check"], cell_id="c1"),
+        _md("<details><summary>Answer</summary>\n\nFour.\n\n</details>", "a1"),
+        _md("### Exercise 2\n\nAdd one as `z`.", "ex2"),
+        _code("# Exercise 2: add one\nz = y + 1", 4, tags=["solution"], cell_id="s2"),
+        _code(CHECK.format(n=2, name="z", value=5), 5, tags=["check"], cell_id="c2"),
+        _md("<details><summary>Answer</summary>\n\nFive.\n\n</details>", "a2"),
         _md("### Exercise 3\n\nPrint it.", "ex3"),
         _code(
             "# Exercise 3: print z\nprint(z)",
-            4,
+            6,
             [new_output("stream", name="stdout", text="5\n")],
             tags=["solution"],
             cell_id="s3",
         ),
+        _code(CHECK.format(n=3, name="z", value=5), 7, tags=["check"], cell_id="c3"),
+        _md("<details><summary>Answer</summary>\n\nIt prints 5.\n\n</details>", "a3"),
         _md(nav, "nav", tags=["navigation"]),
     ]
     nb = new_notebook(cells=cells)
@@ -185,7 +194,7 @@ def test_unexecuted_cell_fails_but_empty_cells_are_ignored(workbook):
     edit(path, change)
     problems = lint(path)
     assert len(problems) == 1
-    assert "cell 11: code cell was not executed" in problems[0]
+    assert "cell 13: code cell was not executed" in problems[0]
 
 
 def test_stored_error_fails(workbook):
@@ -262,22 +271,44 @@ def test_metadata_problems(workbook):
         check_notebooks.tier(path)
 
 
-def test_solution_cells_rules(workbook):
+def test_exercise_anatomy_rules(workbook):
     path = first_nb(workbook)
 
     def change(nb):
+        cell_by_id(nb, "s1").source = "# Exercise 1: double x\ny = 2 * x\nassert y == 4"
         cell_by_id(nb, "s2").source = "z = y + 1"
-        nb.cells.insert(8, _code("assert y == 4", 3, cell_id="check"))
+        nb.cells.remove(cell_by_id(nb, "c2"))  # exercise 2 loses its check cell
+        cell_by_id(nb, "a1").source = "Four."  # the answer in plain view
+        cell_by_id(nb, "ex3").source = "It is five.\n\n### Exercise 3\n\nPrint it."
+        cell_by_id(nb, "c3").source = "assert z == 5"  # names nothing
         for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
             cell.execution_count = i + 1
 
     edit(path, change)
     assert lint(path) == [
-        f"{path}: cell 9: the self-check assert after solution cell 8 fails in the student copy; "
-        "put it inside the solution cell",
-        f"{path}: cell 11: a solution cell must start with a comment naming the exercise "
+        f"{path}: cell 12: a solution cell must start with a comment naming the exercise "
         "('# Exercise 1: ...'), found 'z = y + 1'",
+        f"{path}: cell 8: a solution cell holds an assert; move the self-check into the check "
+        "cell that follows it (the student copy replaces solution cells)",
+        f"{path}: cell 16: a check cell must name what it expects with "
+        "retainkit.checks.expect(globals(), name, what)",
+        f"{path}: exercise 1 (cell 7): the check cell (cell 9) must be followed by the written "
+        "answer in a collapsed <details> block",
+        f"{path}: cell 10: markdown after exercise 1's check is in plain view; answers go "
+        "inside <details>...</details>",
+        f"{path}: exercise 2 (cell 11): the last solution cell (cell 12) must be followed by a "
+        "code cell tagged 'check' that stays in the student copy",
+        f"{path}: exercise 3 (cell 14): text before the '### Exercise 3' heading is in plain "
+        "view; put the previous exercise's answer in a <details> block after its check cell",
     ]
+
+
+def test_a_cell_cannot_be_both_solution_and_check(workbook):
+    path = first_nb(workbook)
+    edit(path, lambda nb: cell_by_id(nb, "c1").metadata.update(tags=["solution", "check"]))
+    assert f"{path}: cell 9: tagged both 'solution' and 'check'" in lint(path)
+    with pytest.raises(ValueError, match="cell 9 is tagged both 'solution' and 'check'"):
+        make_student.sync_student_copies(workbook / "notebooks")
 
 
 def test_stale_navigation_fails_and_fix_rewrites_only_navigation(workbook):
@@ -394,6 +425,9 @@ def test_student_copy_contents(workbook):
     assert cell_by_id(student, "s3").source == "# Exercise 3: print z\n# YOUR CODE HERE"
     assert cell_by_id(student, "s1").metadata.tags == ["solution"]
     assert cell_by_id(student, "count").source == "x = 1 + 1\nx"
+    for check_id in ("c1", "c2", "c3"):  # check cells stay, as they are, tag included
+        assert cell_by_id(student, check_id).source == cell_by_id(full, check_id).source
+        assert cell_by_id(student, check_id).metadata.tags == ["check"]
     assert cell_by_id(student, "nav").source == (
         "[Contents](../../README.md#notebook-map) · [01 Second steps →](01_second_steps.ipynb)"
     )
@@ -450,7 +484,7 @@ def test_check_detects_stale_missing_and_extra_copies(workbook, capsys):
 def test_solution_without_comment_is_refused(workbook):
     nbdir = workbook / "notebooks"
     edit(nbdir / "00_first_steps.ipynb", lambda nb: cell_by_id(nb, "s2").update(source="z = 5"))
-    with pytest.raises(ValueError, match=r"cell 10: a cell tagged 'solution' must start with"):
+    with pytest.raises(ValueError, match=r"cell 12: a cell tagged 'solution' must start with"):
         make_student.sync_student_copies(nbdir)
 
 
@@ -596,3 +630,67 @@ def test_nbval_with_the_sanitize_file_catches_output_drift(tmp_path):
     assert outcomes == ["passed", "passed", "failed", "passed"], result.stdout[-3000:]
     assert "'41\\n' == '42\\n'" in result.stdout
     assert result.returncode == 1
+
+
+# --------------------------------------------------------------------------- glossary, notation
+
+NOTATION = """# Guide
+
+## Notation
+
+| symbol | meaning | notebooks | note |
+|---|---|---|---|
+| λ | rate per day | 00 | |
+| λ | Weibull scale | 01 | {note} |
+
+## Next
+"""
+
+
+def _notation_workbook(workbook, note="a scale, not a rate", glossary_01="one row"):
+    (workbook / "docs").mkdir(exist_ok=True)
+    (workbook / "docs" / "authoring.md").write_text(NOTATION.format(note=note), encoding="utf-8")
+    edit(first_nb(workbook), lambda nb: cell_by_id(nb, "counting").update(
+        source="## Counting\n\nVisits at rate λ per day."))
+    edit(workbook / "notebooks" / "01_second_steps.ipynb", lambda nb: (
+        cell_by_id(nb, "counting").update(source="## Counting\n\n$S = e^{-(t/\\lambda)^2}$"),
+        cell_by_id(nb, "glossary").update(source=f"## Glossary\n\n- **Event**: {glossary_01}"),
+    ))
+
+
+def test_notation_and_glossary_consistency_passes_when_every_use_is_listed(workbook):
+    _notation_workbook(workbook)
+    assert make_glossary.consistency_problems(workbook) == []
+    assert make_glossary.symbols_used(workbook / "notebooks" / "01_second_steps.ipynb") == {"λ"}
+
+
+def test_a_second_meaning_needs_a_note_and_every_use_a_row(workbook):
+    _notation_workbook(workbook, note="")
+    edit(first_nb(workbook), lambda nb: cell_by_id(nb, "summary").update(
+        source="## Summary\n\n- shape ρ, scale $\\theta$"))
+    assert make_glossary.consistency_problems(workbook) == [
+        "notebook 00 uses θ but the notation table in docs/authoring.md lists no meaning of θ "
+        "for 00",
+        "notebook 00 uses ρ but the notation table in docs/authoring.md lists no meaning of ρ "
+        "for 00",
+        "notation table: λ means both 'rate per day' and 'Weibull scale'; add a note saying "
+        "how the notebooks keep them apart",
+    ]
+
+
+def test_stale_notation_rows_and_redefined_terms_fail(workbook):
+    _notation_workbook(workbook, glossary_01="a row of the log")
+    edit(first_nb(workbook), lambda nb: cell_by_id(nb, "counting").update(source="## Counting"))
+    assert make_glossary.consistency_problems(workbook) == [
+        "01_second_steps.ipynb: glossary term 'Event' was defined differently in notebook 00; "
+        "say '(refines notebook 00)' or use its words",
+        "notation table: λ (rate per day) is listed for notebook 00, which does not use it",
+    ]
+    _notation_workbook(workbook, glossary_01="a row of the log (refines notebook 00).")
+    assert make_glossary.consistency_problems(workbook) == []
+
+
+def test_the_workbook_itself_is_consistent():
+    rows = make_glossary.notation_table(ROOT / "docs" / "authoring.md")
+    assert {"λ", "ρ", "β", "θ"} <= {row["symbol"] for row in rows}
+    assert make_glossary.consistency_problems(ROOT) == []

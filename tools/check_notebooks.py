@@ -1,7 +1,8 @@
 """Lint the workbook notebooks against the conventions of docs/authoring.md.
 
 Checks every ``notebooks/NN_*.ipynb`` (or the given paths): the ``retainkit`` metadata block,
-the anatomy (title cell, learning objectives, required sections, exercises, solution cells),
+the anatomy (title cell, learning objectives, required sections, exercises: solution cells,
+a check cell after them, the answer in <details>),
 that it was executed top to bottom with no stored error, and that its navigation line is
 current. Without explicit paths it also checks the notebook map in README.md. Each problem
 is printed as ``path: problem``; the exit code is 1 when there is any.
@@ -25,7 +26,8 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebooks import (  # noqa: E402  (tools/ is not a package)
+import notebooks as nbtools  # noqa: E402  (tools/ is not a package)
+from notebooks import (  # noqa: E402
     NAME_PATTERN,
     REPO_ROOT,
     TIERS,
@@ -179,25 +181,68 @@ def _check_sections(nb) -> list[str]:
                 f"cell {i + 1}: a solution cell must start with a comment naming the exercise "
                 f"('# Exercise 1: ...'), found {first_line!r}"
             )
-        following = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
-        if (
-            following is not None
-            and following.cell_type == "code"
-            and "solution" not in cell_tags(following)
-            and _first_statement(following.source).startswith("assert")
-        ):
-            problems.append(
-                f"cell {i + 2}: the self-check assert after solution cell {i + 1} fails in the "
-                "student copy; put it inside the solution cell"
-            )
     return problems
 
 
-def _first_statement(source: str) -> str:
-    for line in source.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            return line.strip()
-    return ""
+DETAILS_BLOCK = re.compile(r"<details>.*?</details>", re.DOTALL)
+ASSERT_LINE = re.compile(r"^\s*assert\b", re.MULTILINE)
+SECTION_HEADING = re.compile(r"^#{1,3} ", re.MULTILINE)
+
+
+def _plain_text(markdown: str) -> str:
+    """Markdown left in plain view once every ``<details>...</details>`` block is removed."""
+    return DETAILS_BLOCK.sub("", markdown).strip()
+
+
+def _check_exercises(nb) -> list[str]:
+    """The exercise anatomy: solution cell(s), a check cell, then the answer in <details>."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        tags = cell_tags(cell)
+        if "check" in tags and "solution" in tags:
+            problems.append(f"cell {i + 1}: tagged both 'solution' and 'check'")
+        if cell.cell_type == "code" and "solution" in tags and ASSERT_LINE.search(cell.source):
+            problems.append(
+                f"cell {i + 1}: a solution cell holds an assert; move the self-check into the "
+                "check cell that follows it (the student copy replaces solution cells)"
+            )
+        if cell.cell_type == "code" and "check" in tags and "expect(" not in cell.source:
+            problems.append(
+                f"cell {i + 1}: a check cell must name what it expects with "
+                "retainkit.checks.expect(globals(), name, what)"
+            )
+    for ex in nbtools.exercises(nb):
+        where = f"exercise {ex.number} (cell {ex.heading + 1})"
+        if _plain_text(ex.preamble):
+            problems.append(
+                f"{where}: text before the '### Exercise {ex.number}' heading is in plain view; "
+                "put the previous exercise's answer in a <details> block after its check cell"
+            )
+        solutions, checks = ex.tagged(nb, "solution"), ex.tagged(nb, "check")
+        if not solutions:
+            problems.append(f"{where}: no code cell tagged 'solution'")
+            continue
+        after = solutions[-1] + 1
+        if after not in checks:
+            problems.append(
+                f"{where}: the last solution cell (cell {solutions[-1] + 1}) must be followed by "
+                "a code cell tagged 'check' that stays in the student copy"
+            )
+            continue
+        rest = [j for j in ex.cells if j > after]
+        markdown = [j for j in rest if nb.cells[j].cell_type == "markdown"]
+        if not markdown or "<details>" not in nb.cells[markdown[0]].source:
+            problems.append(
+                f"{where}: the check cell (cell {after + 1}) must be followed by the written "
+                "answer in a collapsed <details> block"
+            )
+        for j in markdown:
+            if _plain_text(nb.cells[j].source):
+                problems.append(
+                    f"cell {j + 1}: markdown after exercise {ex.number}'s check is in plain "
+                    "view; answers go inside <details>...</details>"
+                )
+    return problems
 
 
 # --------------------------------------------------------------------------- execution
@@ -367,6 +412,7 @@ def lint_notebook(path: Path, all_paths: Iterable[Path] | None = None) -> list[s
         *_check_metadata(path, nb),
         *_check_first_cell(nb),
         *_check_sections(nb),
+        *_check_exercises(nb),
         *_check_execution(nb),
         *_check_navigation(path, nb, all_paths),
     ]

@@ -2,7 +2,8 @@
 
 A student copy is its full notebook with every output and execution count cleared, the
 execution timings removed from cell metadata, each cell tagged ``solution`` cut down to its
-first comment line plus ``# YOUR CODE HERE`` (the tag stays), relative links deepened by one
+first comment line plus ``# YOUR CODE HERE`` (the tag stays), every cell tagged ``check`` kept
+as it is (it fails with a message until the learner's solution passes), relative links deepened by one
 folder so they still resolve from ``notebooks/student/`` (links to sibling notebooks stay:
 they now lead to the sibling student copies), and ``"student": true`` added to the
 ``retainkit`` metadata. Output is byte-for-byte deterministic.
@@ -74,7 +75,13 @@ def student_notebook(nb, name: str = "notebook"):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-            if "solution" in cell_tags(cell):
+            tags = cell_tags(cell)
+            if "solution" in tags and "check" in tags:
+                raise ValueError(
+                    f"{name}: cell {i + 1} is tagged both 'solution' and 'check'; a check cell "
+                    "must stay in the student copy, so it cannot be a solution"
+                )
+            if "solution" in tags:
                 cell.source = placeholder(cell.source, f"{name}: cell {i + 1}")
         elif cell.cell_type == "markdown":
             cell.source = deepen_links(cell.source)

@@ -109,3 +109,57 @@ def navigation_line(path: Path, all_paths: list[Path]) -> str:
         nxt = all_paths[i + 1]
         parts.append(f"[{_label(nxt)} →]({nxt.name})")
     return " · ".join(parts)
+
+
+# --------------------------------------------------------------------------- exercises
+
+EXERCISES_HEADING = re.compile(r"^## +Exercises[ \t]*$", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"^### +Exercise +(\d+)\b", re.MULTILINE)
+
+
+class Exercise:
+    """One ``### Exercise N`` of a notebook: its number and the cells that belong to it.
+
+    ``heading`` is the index of the markdown cell holding the heading, ``preamble`` the text
+    of that cell before the heading, and ``cells`` the indices of the following cells up to
+    the next exercise heading (or the navigation cell).
+    """
+
+    def __init__(self, number: int, heading: int, preamble: str, cells: list[int]):
+        self.number, self.heading, self.preamble, self.cells = number, heading, preamble, cells
+
+    def __repr__(self) -> str:
+        return f"Exercise({self.number}, heading={self.heading}, cells={self.cells})"
+
+    def tagged(self, nb, tag: str) -> list[int]:
+        """Indices of this exercise's code cells carrying ``tag``."""
+        return [
+            i for i in self.cells if nb.cells[i].cell_type == "code" and tag in cell_tags(nb.cells[i])
+        ]
+
+
+def exercises(nb) -> list[Exercise]:
+    """The exercises of a notebook, in order (empty when it has no ``## Exercises`` heading)."""
+    start = next(
+        (i for i, c in enumerate(nb.cells)
+         if c.cell_type == "markdown" and EXERCISES_HEADING.search(c.source)),
+        None,
+    )
+    if start is None:
+        return []
+    found: list[Exercise] = []
+    for i in range(start, len(nb.cells)):
+        cell = nb.cells[i]
+        if is_navigation_cell(cell):
+            break
+        match = EXERCISE_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+        if match:
+            preamble = cell.source[: match.start()]
+            if i == start:  # the preamble is the section's own heading (and what precedes it)
+                preamble = preamble[EXERCISES_HEADING.search(preamble).end() :]
+            found.append(Exercise(int(match[1]), i, preamble, []))
+            if len(EXERCISE_HEADING.findall(cell.source)) > 1:
+                found[-1].preamble += "\n<two exercise headings in one cell>"
+        elif found:
+            found[-1].cells.append(i)
+    return found
