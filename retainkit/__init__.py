@@ -19,6 +19,7 @@ evaluation    metrics for decisions: calibration, thresholds, lift, c-index     
 explain       SHAP explanations, driver tables and reason codes                  07
 experiments   A/B tests on retention, SRM, RMST, power, CUPED, peeking, uplift   08
 clv           customer-base models: RFM, BG/NBD, Pareto/NBD, gamma-gamma, CLV    10
+checks        the self-checks of the exercises (student copies keep them)        00-10
 plotting      the workbook's figure style and one function per recurring plot    00-07
 ============  =================================================================  ========
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notebooks import REPO_ROOT, notebook_paths, read_notebook  # noqa: E402
 
 TOPICS = ("events", "simulate", "datasets", "retention", "survival", "features", "models",
-          "evaluation", "explain", "experiments", "clv", "plotting")
+          "evaluation", "explain", "experiments", "clv", "plotting", "checks")
 INTRODUCED = re.compile(r"(?:[Ii]ntroduced|[Uu]sed first|[Ss]ee) in notebooks? (\d\d)")
 HEADER = """# Helpers index
 
