@@ -226,7 +226,10 @@ def lifecycle(
     and a user active in p - 1 but not in p is ``dormant`` in p, reported as a **negative**
     count (as PostHog draws it below the axis). new + returning + resurrecting is the number
     of active users of p, and ``-dormant`` in p + 1 is the number of them lost. "New" means
-    new *to this log*: users active before the log starts also show up as new.
+    new *to this log's activity*: users active before the log starts also show up as new. This
+    differs from PostHog, whose "new" means the person was *created* (signed up) in period p:
+    there, a first activity in a later period counts as "resurrecting". With an activity event
+    other than the sign-up (a first post weeks after joining), the two disagree.
 
     The last row is the period holding ``as_of`` (default: the last event). It has not
     finished, so its counts would still change: the row is NaN.
@@ -320,14 +323,18 @@ def churn_rate(
 ) -> pd.DataFrame:
     """Period-over-period churn: the share of a period's active users not active in the next.
 
-    Introduced in notebook 02. For calendar period p (local periods in ``tz``), ``active`` = users active in p,
-    ``churned`` = those of them not active in p + 1, and ``churn_rate`` = churned / active.
-    This is the activity-based churn rate of product analytics (in PostHog's lifecycle
-    terms, |dormant in p + 1| / active in p; see :func:`lifecycle`), and the same
-    "customers lost during the period / customers at its start" ratio as subscription churn,
-    whose complement ``1 - churn_rate`` is the period retention rate r of the shifted-beta-
-    geometric model (notebook 03). A churned user may come back later (resurrect): this is
-    churn from one period to the next, not a permanent exit.
+    Introduced in notebook 02. For calendar period p (local periods in ``tz``), ``active`` =
+    users active in p, ``churned`` = those of them not active in p + 1, and ``churn_rate`` =
+    churned / active. This is the activity-based churn rate of product analytics (in PostHog's
+    lifecycle terms, |dormant in p + 1| / active in p; see :func:`lifecycle`). Skipping a single
+    period counts as churn, and a churned user may come back later (resurrect): this is churn
+    from one period to the next, not a permanent exit.
+
+    It is **not** the period retention rate r of the shifted-beta-geometric model (notebook 03),
+    although ``1 - churn_rate`` looks like one: the pooled rate mixes users of every tenure
+    (the sBG's r rises with tenure), includes users acquired during period p, and counts as
+    churned users who return later. Compare it with the sBG only for one cohort, with
+    permanent churn.
 
     ``churned`` and ``churn_rate`` are NaN when period p + 1 has not finished at ``as_of``
     (everything is NaN for the unfinished period itself).
