@@ -15,11 +15,17 @@ simulation of 50,000 users over 60 days (``--exp-users``, ``--exp-days``), again
 so that its outcome window ends inside the simulation; the default eligibility is used, and
 one heavier run makes every user signed up before the start eligible.
 
+Then the content catalogue of issue 14: ``simulate_app(..., catalogue=True)`` (300 items,
+feeds of 10) against the plain ``simulate_app`` of the same users and days (default 3,000
+users x 60 days, ``--cat-users``, ``--cat-days``; the target: at most 3x), and one policy
+experiment on it.
+
 Usage::
 
     python benchmarks/simulate.py
     python benchmarks/simulate.py --preset game --users 20000 --days 120 --baseline-users 200
     python benchmarks/simulate.py --only experiment --preset shop
+    python benchmarks/simulate.py --only catalogue
 """
 
 from __future__ import annotations
@@ -110,6 +116,23 @@ def experiment_benchmark(preset: str, users: int, days: int, seed: int, repeats:
               f"ratio {seconds / plain:.2f}x  (target <= 2x)")  # fmt: skip
 
 
+def catalogue_benchmark(preset: str, users: int, days: int, seed: int, repeats: int = 3) -> None:
+    """Seconds of simulate_app with a catalogue against without (fastest of ``repeats``)."""
+    plain, sim = _best_of(repeats, lambda: simulate_app(preset, n_users=users, days=days,
+                                                        seed=seed, progress=False))  # fmt: skip
+    cat, csim = _best_of(repeats, lambda: simulate_app(preset, n_users=users, days=days, seed=seed,
+                                                       progress=False, catalogue=True))  # fmt: skip
+    print(f"catalogue on simulate_app({preset!r}, n_users={users:,}, days={days}, seed={seed}) "
+          f"(best of {repeats})")  # fmt: skip
+    print(f"  plain      {plain:6.2f} s  {len(sim.events):>10,} events")
+    print(f"  catalogue  {cat:6.2f} s  {len(csim.events):>10,} events  ratio {cat / plain:.2f}x  "
+          f"(target <= 3x)")  # fmt: skip
+    begin = csim.start + pd.Timedelta(days=max(1, (days - 35) // 2))
+    seconds, exp = _best_of(repeats, lambda: csim.run_experiment("clicks", start=begin, seed=seed))
+    print(f"  run_experiment('clicks') {len(exp.assignment):,} users  {seconds:5.2f} s  "
+          f"ratio {seconds / plain:.2f}x to the plain simulation")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="social", choices=sorted(PRESETS))
@@ -119,12 +142,17 @@ def main() -> None:
     parser.add_argument("--baseline-users", type=int, default=300)
     parser.add_argument("--exp-users", type=int, default=50_000)
     parser.add_argument("--exp-days", type=int, default=60)
-    parser.add_argument("--only", choices=["all", "simulate", "experiment"], default="all")
+    parser.add_argument("--cat-users", type=int, default=3_000)
+    parser.add_argument("--cat-days", type=int, default=60)
+    parser.add_argument("--only", choices=["all", "simulate", "experiment", "catalogue"],
+                        default="all")  # fmt: skip
     args = parser.parse_args()
-    if args.only != "experiment":
+    if args.only in ("all", "simulate"):
         simulate_benchmark(args)
-    if args.only != "simulate":
+    if args.only in ("all", "experiment"):
         experiment_benchmark(args.preset, args.exp_users, args.exp_days, args.seed)
+    if args.only in ("all", "catalogue"):
+        catalogue_benchmark(args.preset, args.cat_users, args.cat_days, args.seed)
 
 
 def simulate_benchmark(args) -> None:

@@ -201,6 +201,64 @@ Treatments and experiments (notebook 08): both potential outcomes known
     many (higher hazard): the attention-economy trade-off; ``onboarding`` helps new users of
     low interest and bores very interested ones (``z_I > 1``).
 
+Content catalogue (notebook 09; opt-in: ``simulate_app(..., catalogue=True)``)
+    Without a catalogue (the default) nothing above changes: same draws, same events, same
+    truth. With one, every draw above is the same too (the catalogue has its own random
+    streams), so **visits and churn under the default feed are exactly those of the plain
+    simulation** and every preset stays in its realism bands (tested); what changes is what
+    happens inside sessions. ``Catalogue`` holds the parameters (defaults in brackets).
+
+    - **Items** ``j = 1..n`` [300]: topic mixture ``y_j ~ Dirichlet(α_y)`` over ``n_topics``
+      [8] topics (α_y = ``topic_concentration`` [0.3]: mostly one topic; ``items.topic`` is
+      the largest), quality ``q_j ~ N(0, 1)``, clickbait appeal ``c_j = r q_j + sqrt(1 - r²)
+      ε_j`` (r = ``clickbait_quality_corr`` [-0.3]: appeal is not quality), popularity
+      ``π_j ∝ exp(σ_π (ρ c_j + sqrt(1 - ρ²) ε'_j))`` (σ_π = ``popularity_sd`` [1.2], ρ =
+      ``popularity_clickbait_corr`` [0.4]): log-normal, skewed.
+    - **Users**: topic interests ``x_it = κ z_I + sqrt(1 - κ²) ε_it`` (κ =
+      ``interest_loading`` [0.5]: their correlation with the interest trait); the true
+      affinity is ``a_ij = x_i · y_j`` (``Simulation.affinity()``).
+    - **Feeds**: each session shows ``k = feed_size`` [10] distinct items, item j with
+      probability ``p_ij = min(1, c_i exp(s_ij / T))`` (c_i such that ``Σ_j p_ij = k``;
+      systematic sampling gives exactly these inclusion probabilities). The default policy is
+      popularity with noise: ``s_ij = log π_j``, ``T = popularity_noise`` [1].
+      ``RecommendationPolicy`` gives other scores (truth-based ones in ``POLICIES``, or a
+      trained model's: a users x items matrix or a function of user ids); ``T = 0`` is the
+      top-k.
+    - **Events** (column ``item_id``, Int64, NA for other events): every item of the feed
+      gets an ``impression`` at the session start; an impression is viewed with probability
+      ``v_ij = expit(η_v + β_a a_ij + β_c c_j + β_q q_j)`` [-1.8, 0.8, 1.0, 0.2]
+      (``view_*``), a view liked with ``expit(η_l + λ_a a_ij + λ_q q_j)`` [-1.2, 0.5, 0.8]
+      (``like_*``), a like shared with ``expit(η_s + σ_q q_j)`` [-1.8, 0.6] (``share_*``).
+      The views of a session (each with its ``like`` and ``share``) are spread uniformly over
+      its length, the last one at its end. The preset's own ``view``, ``like`` and ``share``
+      events give way to these; its others (``post``, ``purchase``, ...) stay.
+    - **Feedback** (what makes the engagement trap): per impression, a feed ``p`` has the
+      expected **pull** ``K_i = (1/k) Σ_j p_ij v_ij c_j`` (clickbait clicked: the short run)
+      and **satisfaction** ``S_i = (1/k) Σ_j p_ij v_ij (a_ij + q_j)`` (matched quality
+      engaged with: the long run). While a user is shown policy π instead of the default
+      (``K⁰``, ``S⁰``), their organic visit rate is multiplied by ``exp(γ_K (K^π - K⁰) + γ_S
+      (S^π - S⁰))`` and their hazard by ``exp(δ_K (K^π - K⁰) - δ_S (S^π - S⁰))`` (γ_K, γ_S,
+      δ_K, δ_S = ``visit_pull``, ``visit_satisfaction``, ``hazard_pull``,
+      ``hazard_satisfaction`` [0.3, 0.1, 0.25, 0.35]). A click-maximising feed thus brings
+      more visits and more views per impression now, and a higher hazard: fewer users later.
+      The feedback acts through the *expected* engagement of the user's feed (over the feed
+      and engagement draws of a session), not the realised one, so a policy is a treatment
+      with a per-user hazard ratio and visit-rate ratio (``Simulation.policy_effects``) and
+      its truth is exact.
+    - **A policy is a treatment**: ``run_experiment(policy, ...)`` treats users as a
+      ``Treatment`` with uptake 1, ``exp(θ · x)`` replaced by that hazard ratio and ``v`` by
+      that visit-rate ratio (which may be below 1) during ``[e, e + duration_days)``, with the
+      policy's feeds; control is the default feed, i.e. the plain simulation. Churn times
+      share the draw ``E_i`` (common random numbers, as above), and ``true_effect`` and the
+      RMST truth follow the formulas above. On a catalogue simulation the treated world's
+      events from entry on (any treatment) are a fresh draw of the treated process (its churn
+      time, visit rates, pushes, sessions and feeds), not the control world's events patched;
+      the part after ``e`` of a session in progress at ``e`` is not kept. ``potential`` then
+      also has ``ctr_control``, ``ctr_treatment`` (expected views per impression),
+      ``visit_rate_ratio`` and ``hazard_ratio``. With a catalogue, the terms of the oracle
+      and of ``true_effect`` for sessions in progress at the cutoff assume the generic session
+      events (an approximation of the order of the one stated for the oracle).
+
 ================  ===================  ========  ============================================
 name              file                 notebook  what it is
 ================  ===================  ========  ============================================
@@ -216,17 +274,27 @@ TREATMENTS        ``_treatments.py``   08        ``retention_offer``, ``push_cad
                                                  ``onboarding``
 Experiment        ``_experiment.py``   08        a randomised experiment with both potential
                                                  outcomes and the truth helpers
+Catalogue         ``_catalogue.py``    09        the content catalogue's parameters
+Recommendation-   ``_policies.py``     09        a feed policy (scores, temperature), usable
+Policy                                           as a treatment in ``run_experiment``
+POLICIES          ``_policies.py``     09        truth-based policies: popularity (default),
+                                                 random, clickbait, quality, affinity,
+                                                 clicks, long_term
 ================  ===================  ========  ============================================
 
 Private files: ``_process.py`` (calendar, population, churn times, events), ``_oracle.py``
 (the exact churn probability given everything observable at a cutoff), ``_outcome.py`` (the
 expected outcome and RMST of a user under an arm), ``_future.py`` (the treated world's extra
-events).
+events), ``_catalogue.py`` (items, interests, feeds, feed events), ``_policies.py`` (policy
+scores, inclusion probabilities, the feedback).
 """
 
 from retainkit.simulate._app import Simulation, simulate_app
+from retainkit.simulate._catalogue import Catalogue
 from retainkit.simulate._experiment import Experiment
+from retainkit.simulate._policies import POLICIES, RecommendationPolicy
 from retainkit.simulate._presets import PRESETS
 from retainkit.simulate._treatments import TREATMENTS, Treatment
 
-__all__ = ["Simulation", "simulate_app", "PRESETS", "Treatment", "TREATMENTS", "Experiment"]
+__all__ = ["Simulation", "simulate_app", "PRESETS", "Treatment", "TREATMENTS", "Experiment",
+           "Catalogue", "RecommendationPolicy", "POLICIES"]

@@ -11,8 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from retainkit.simulate import _catalogue as sc
 from retainkit.simulate import _oracle as so
 from retainkit.simulate import _process as sp
+from retainkit.simulate._catalogue_views import CatalogueViews, item_column
+from retainkit.simulate._interventions import Interventions
 from retainkit.simulate._presets import CHANNELS, DEVICES, REGIONS, preset_params
 
 _CHUNK_USERS = 4096  # users simulated per block: bounds memory, drives the progress bar
@@ -20,7 +23,7 @@ _AUTO_PROGRESS_USERS = 20_000
 
 
 @dataclass
-class Simulation:
+class Simulation(CatalogueViews, Interventions):
     """The output of :func:`simulate_app`: event log, users, ground truth and an oracle.
 
     Introduced in notebook 01. See the module docstring of ``retainkit.simulate`` for the
@@ -47,6 +50,13 @@ class Simulation:
         The preset's parameters after overrides.
     calendar : pandas.DataFrame
         Per day of the window: ``date``, ``weekday_factor``, ``content_quality``, ``pushes``.
+    catalogue : Catalogue or None
+        The content catalogue's parameters (notebook 09); None without a catalogue.
+    items : pandas.DataFrame or None
+        With a catalogue, one row per item: ``item_id`` (1..n), ``topic`` (the main topic,
+        0..n_topics - 1), ``popularity`` (share of the default feed's weight), latent
+        ``true_quality`` and ``true_clickbait``. Then ``events`` has a fourth column
+        ``item_id`` (Int64, NA for events without an item).
     """
 
     events: pd.DataFrame
@@ -62,11 +72,17 @@ class Simulation:
     _churn: np.ndarray = field(repr=False)
     _tails: dict[str, np.ndarray] = field(repr=False)
     _stamp: tuple[int, int] = field(repr=False)  # (seed, number of events generated)
+    catalogue: sc.Catalogue | None = None
+    items: pd.DataFrame | None = None
+    _world: sc.CatalogueWorld | None = field(default=None, repr=False)
+    _default_feed: np.ndarray | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
+        items = "" if self.items is None else f", items={len(self.items):,}"
         return (
             f"Simulation(preset={self.preset!r}, users={len(self.users):,}, "
-            f"events={len(self.events):,}, start={self.start.date()}, end={self.end.date()})"
+            f"events={len(self.events):,}{items}, start={self.start.date()}, "
+            f"end={self.end.date()})"
         )
 
     @property
@@ -148,7 +164,6 @@ class Simulation:
         index = self.truth.index[signed_up]
         return pd.Series(p, index=index, name="oracle_p_churn")
 
-
     def alive_at(self, cutoff) -> pd.Series:
         """Whether each user is alive at ``cutoff``, from the truth: the users a decision can reach.
 
@@ -176,57 +191,6 @@ class Simulation:
         after = churn.isna().to_numpy() | (churn.array.asi8 > c_ns)
         return pd.Series(signed_up & after, index=self.truth.index, name="alive")
 
-    def run_experiment(self, treatment, *, start, share=0.5, eligible=None, seed=0, window=None):
-        """Run a randomised experiment with both potential outcomes known.
-
-        Introduced in notebook 08. Eligible users are randomised, one coin each with
-        probability ``share`` of ``"treatment"``, and every eligible user's future from their
-        entry time on (``start``, or the sign-up for ``audience="new_signups"``) is known
-        under both arms with **common random numbers**: under control the world is exactly
-        this simulation (same churn times, same events), and the history before entry is the
-        same in both. ``Experiment.events`` holds each user's assigned arm only. The model is
-        written out in the docstring of ``retainkit.simulate``.
-
-        Parameters
-        ----------
-        treatment : Treatment or str
-            A :class:`Treatment` or a name in ``TREATMENTS``.
-        start : str or pandas.Timestamp
-            When the experiment starts; naive values are UTC; strictly inside the window.
-        share : float, default 0.5
-            Probability of the treatment arm, in (0, 1).
-        eligible : callable or None, default None
-            The observable rule deciding who is in the experiment. None: for the audience
-            ``"active"``, users who signed up before ``start`` with an event in the 28 days
-            before it (some of them have already churned: lost causes); for
-            ``"new_signups"``, everyone who signs up during enrolment. A callable gets
-            ``(users, history)`` (the candidates' observable columns ``user_id``,
-            ``signup_time``, ``channel``, ``device``, ``region``, and the events before
-            ``start``) and returns a boolean Series by ``user_id`` or one boolean per row.
-        seed : int, default 0
-            Seeds the assignment, the uptake draws and the treated world's new visits.
-        window : (float, float) or None, default None
-            Primary outcome window in days after entry; None uses ``treatment.window_days``.
-
-        Returns
-        -------
-        Experiment
-
-        Examples
-        --------
-        >>> sim = simulate_app("social", n_users=400, days=60, seed=3)
-        >>> exp = sim.run_experiment("retention_offer", start="2026-02-01", seed=1)
-        >>> sorted(exp.assignment.unique())
-        ['control', 'treatment']
-        >>> lost = ~exp.potential["alive_at_entry"]
-        >>> bool((exp.potential.loc[lost, "true_effect"] == 0).all())
-        True
-        """
-        from retainkit.simulate._experiment import run_experiment
-
-        return run_experiment(self, treatment, start=start, share=share, eligible=eligible,
-                              seed=seed, window=window)  # fmt: skip
-
 
 def _utc(value, name: str) -> pd.Timestamp:
     try:
@@ -246,6 +210,7 @@ def simulate_app(
     *,
     start="2026-01-05",
     progress: bool | None = None,
+    catalogue=None,
     **overrides,
 ) -> Simulation:
     """Simulate an attention-economy app whose true user behaviour is known.
@@ -271,6 +236,13 @@ def simulate_app(
         First day of the window, a UTC midnight (naive values are taken as UTC).
     progress : bool or None, default None
         Show a tqdm progress bar; ``None`` shows it only for more than 20,000 users.
+    catalogue : bool, Catalogue, dict or None, default None
+        A content catalogue (notebook 09): ``True`` for the defaults of :class:`Catalogue`,
+        or a ``Catalogue`` (or a dict of its fields). Sessions then show feeds of items
+        (events ``impression``, ``view``, ``like``, ``share`` with an ``item_id``; the
+        preset's own ``view``/``like``/``share`` give way to them); visits and churn are those
+        of the simulation without a catalogue, drawn from the same streams. None (the
+        default): no catalogue, and nothing changes.
     **overrides
         Any preset parameter (see ``Simulation.params``), e.g. ``weibull_shape=0.6``.
 
@@ -297,6 +269,7 @@ def simulate_app(
     n_users, days = int(n_users), int(days)
     end_ts = start_ts + pd.Timedelta(days=days)
 
+    spec = sc.as_catalogue(catalogue)
     cal_seq, pop_seq, churn_seq, event_seq = np.random.SeedSequence(int(seed)).spawn(4)
     cal = sp.make_calendar(params, start_ts, days + sp.ORACLE_MARGIN_DAYS,
                            np.random.default_rng(cal_seq))  # fmt: skip
@@ -304,28 +277,42 @@ def simulate_app(
     churn = sp.draw_churn_times(pop, params, np.random.default_rng(churn_seq))
 
     n_chunks = math.ceil(n_users / _CHUNK_USERS)
+    world = default_feed = None
+    base_names = sp.event_names(params)
+    if spec is not None:  # the catalogue's own streams: the draws above are untouched
+        items_seq, interest_seq, feed_seq = sc.streams(seed)
+        world = sc.draw_items(spec, np.random.default_rng(items_seq))
+        pop["topic_interest"] = sc.draw_topic_interest(spec, pop["interest"],
+                                                       np.random.default_rng(interest_seq))
+        default_feed = sc.default_inclusion(world)
+        feed_seqs = feed_seq.spawn(n_chunks)
     show = n_users > _AUTO_PROGRESS_USERS if progress is None else bool(progress)
-    parts, tails = [], []
+    parts, tails, item_parts = [], [], []
     with _progress_bar(show, n_users, preset) as bar:
         for i, chunk_seq in enumerate(event_seq.spawn(n_chunks)):
             sl = slice(i * _CHUNK_USERS, (i + 1) * _CHUNK_USERS)
             sub = {key: value[sl] for key, value in pop.items()}
-            user, us, code, cut = sp.simulate_events(sub, churn[sl], cal, params, float(days),
-                                                     np.random.default_rng(chunk_seq),
-                                                     tails=True)  # fmt: skip
+            feed = None if spec is None else sc.Feed(
+                world, world.affinity(sub["topic_interest"]), default_feed, base_names,
+                np.random.default_rng(feed_seqs[i]))  # fmt: skip
+            user, us, code, cut, *item = sp.simulate_events(
+                sub, churn[sl], cal, params, float(days), np.random.default_rng(chunk_seq),
+                tails=True, feed=feed)  # fmt: skip
             parts.append((user.astype(np.int32) + sl.start, us, code.astype(np.uint8)))
             tails.append((cut[0] + sl.start, cut[1], cut[2]))
+            item_parts.extend(item)
             bar.update(sub["signup"].size)
     # Build each column once, freeing the pieces as we go (tens of millions of rows fit).
     user_id_col = np.concatenate([p[0] for p in parts]).astype(np.int64) + 1
     timestamp_col = _utc_times(start_ts, np.concatenate([p[1] for p in parts]))
     code = np.concatenate([p[2] for p in parts])
     del parts
-    names = np.array(sp.event_names(params), dtype=object)
-    events = pd.DataFrame(
-        {"user_id": user_id_col, "timestamp": timestamp_col, "event": names[code]}, copy=False
-    )
-    del user_id_col, timestamp_col, code
+    names = np.array(base_names if spec is None else sc.event_names(base_names), dtype=object)
+    columns = {"user_id": user_id_col, "timestamp": timestamp_col, "event": names[code]}
+    if spec is not None:
+        columns["item_id"] = item_column(np.concatenate(item_parts))
+    events = pd.DataFrame(columns, copy=False)
+    del user_id_col, timestamp_col, code, columns
     user_id = pd.Index(np.arange(1, n_users + 1, dtype=np.int64), name="user_id")
     signup_time = _utc_times(start_ts, pop["signup_us"])
     users = pd.DataFrame({
@@ -364,8 +351,17 @@ def simulate_app(
     })  # fmt: skip
     # What churn cut short (kept for experiments that postpone a churn), user index 0-based.
     cut = {key: np.concatenate([t[i] for t in tails]) for i, key in enumerate(["user", "us", "code"])}
+    items = None if spec is None else pd.DataFrame({
+        "item_id": np.arange(1, world.n_items + 1, dtype=np.int64),
+        "topic": world.topics.argmax(axis=1),
+        "popularity": world.popularity,
+        "true_quality": world.quality,
+        "true_clickbait": world.clickbait,
+    })  # fmt: skip
     return Simulation(events, users, truth, start_ts, end_ts, preset, params, calendar,
-                      pop, cal, churn, cut, (int(seed), len(events)))  # fmt: skip
+                      pop, cal, churn, cut, (int(seed), len(events)), spec, items, world,
+                      default_feed)  # fmt: skip
+
 
 
 def _utc_times(start: pd.Timestamp, microseconds: np.ndarray) -> pd.DatetimeIndex:

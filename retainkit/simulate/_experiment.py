@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from retainkit.simulate import _process as sp
+from retainkit.simulate._experiment_catalogue import observed_log_catalogue
 from retainkit.simulate._future import treated_future
 from retainkit.simulate._outcome import Config, expected_rmst, extra_push_times, p_active
 from retainkit.simulate._treatments import TREATMENTS, Treatment, check_window
@@ -211,14 +212,24 @@ def _eligible(sim, treatment, start_us, eligible, ns, uid):
 def run_experiment(sim, treatment, *, start, share, eligible, seed, window) -> Experiment:
     """The work behind :meth:`Simulation.run_experiment` (arguments documented there)."""
     from retainkit.simulate._app import _utc, _utc_times
+    from retainkit.simulate._policies import POLICIES, RecommendationPolicy, policy_effects
 
     if isinstance(treatment, str):
-        if treatment not in TREATMENTS:
-            raise ValueError(f"treatment must be a Treatment or one of {sorted(TREATMENTS)}, "
+        if treatment in TREATMENTS:
+            treatment = TREATMENTS[treatment]
+        elif treatment in POLICIES and sim._world is not None:
+            treatment = POLICIES[treatment]
+        else:
+            raise ValueError(f"treatment must be a Treatment, a RecommendationPolicy or one of "
+                             f"{sorted(TREATMENTS)} (or, with a catalogue, {sorted(POLICIES)}), "
                              f"got {treatment!r}")  # fmt: skip
-        treatment = TREATMENTS[treatment]
-    if not isinstance(treatment, Treatment):
-        raise ValueError(f"treatment must be a Treatment or a name, got {type(treatment).__name__}")
+    is_policy = isinstance(treatment, RecommendationPolicy)
+    if not isinstance(treatment, Treatment) and not is_policy:
+        raise ValueError(f"treatment must be a Treatment, a RecommendationPolicy or a name, got "
+                         f"{type(treatment).__name__}")  # fmt: skip
+    if is_policy and sim._world is None:
+        raise ValueError("run_experiment: a RecommendationPolicy needs a simulation with a "
+                         "content catalogue: simulate_app(..., catalogue=True)")
     problems: list[str] = []
     window = treatment.window_days if window is None else check_window(window, "window", problems)
     start_ts = _utc(start, "start")
@@ -233,8 +244,8 @@ def run_experiment(sim, treatment, *, start, share, eligible, seed, window) -> E
         problems.append(f"share must be a probability strictly between 0 and 1, got {share!r}")
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         problems.append(f"seed must be a non-negative integer, got {seed!r}")
-    if len(sim.events) != sim._stamp[1] or list(sim.events.columns) != [
-            "user_id", "timestamp", "event"]:
+    columns = ["user_id", "timestamp", "event"] + ([] if sim._world is None else ["item_id"])
+    if len(sim.events) != sim._stamp[1] or list(sim.events.columns) != columns:
         problems.append("Simulation.events was modified since simulate_app made it; the "
                         "experiment is built on the generated log (simulate again)")
     if problems:
@@ -264,9 +275,18 @@ def run_experiment(sim, treatment, *, start, share, eligible, seed, window) -> E
     treated = assign_rng.random(index.size) < share
     churn = sim._churn[index]
     alive = churn > entry
-    p_take = np.where(alive, treatment.uptake_probability(pop), 0.0)
+    feedback = None
+    if is_policy:  # everyone takes it up; the feed sets the hazard and visit-rate ratios
+        feedback = policy_effects(treatment, sim._world, sim._pop["topic_interest"], index,
+                                  sim._default_feed)  # fmt: skip
+        p_take = np.where(alive, 1.0, 0.0)
+        lr_take, lr_refuse = feedback["log_hazard_ratio"], np.zeros(index.size)
+        visit_ratio = np.exp(feedback["log_visit_ratio"])
+    else:
+        p_take = np.where(alive, treatment.uptake_probability(pop), 0.0)
+        lr_take, lr_refuse = treatment.log_ratios(pop)
+        visit_ratio = np.full(index.size, float(treatment.visit_rate_ratio))
     takes_up = uptake_rng.random(index.size) < p_take
-    lr_take, lr_refuse = treatment.log_ratios(pop)
     lr_take, lr_refuse = np.where(alive, lr_take, 0.0), np.where(alive, lr_refuse, 0.0)
     churn_t = treated_churn(pop, sim.params, entry, churn, np.where(takes_up, lr_take, lr_refuse),
                             duration)  # fmt: skip
@@ -276,7 +296,7 @@ def run_experiment(sim, treatment, *, start, share, eligible, seed, window) -> E
         a = np.flatnonzero(alive)
         sub = {key: value[a] for key, value in pop.items()}
         ones, none = np.ones(a.size), np.zeros(a.size, bool)
-        ratio = np.full(a.size, float(treatment.visit_rate_ratio))
+        ratio = visit_ratio[a]
         has_extra = np.full(a.size, bool(treatment.extra_push_hours))
         configs = [Config(np.zeros(a.size), ones, none), Config(lr_take[a], ratio, has_extra)]
         mixed = bool((p_take[a] < 1).any())
@@ -290,8 +310,14 @@ def run_experiment(sim, treatment, *, start, share, eligible, seed, window) -> E
         untouched = (p_take[a] == 0) & (lr_refuse[a] == 0)
         p_treat[a[untouched]] = p_control[a[untouched]]
 
-    events = _observed_log(sim, index, treated & alive, entry, churn, churn_t, takes_up,
-                           treatment, days, future_rng, uid, ns)  # fmt: skip
+    if sim._world is None:
+        events = _observed_log(sim, index, treated & alive, entry, churn, churn_t, takes_up,
+                               treatment, days, future_rng, uid, ns)  # fmt: skip
+    else:
+        feeds = None if feedback is None else feedback["p"]
+        events = observed_log_catalogue(sim, index, treated & alive, entry, churn_t, takes_up,
+                                         visit_ratio, feeds, treatment, days, future_rng, uid,
+                                         ns)  # fmt: skip
     user_id = pd.Index(index + 1, name="user_id")
     entry_us = (np.full(index.size, start_us) if treatment.audience == "active"
                 else pop["signup_us"])  # fmt: skip
@@ -312,6 +338,11 @@ def run_experiment(sim, treatment, *, start, share, eligible, seed, window) -> E
         "takes_up": takes_up,
         "expected_cost": treatment.cost_per_contact + p_take * treatment.cost_per_redemption,
     }, index=user_id)  # fmt: skip
+    if feedback is not None:
+        potential["ctr_control"] = feedback["ctr_default"]
+        potential["ctr_treatment"] = feedback["ctr"]
+        potential["visit_rate_ratio"] = visit_ratio
+        potential["hazard_ratio"] = np.exp(feedback["log_hazard_ratio"])
     assignment = pd.Series(np.where(treated, ARMS[1], ARMS[0]).astype(object), index=user_id,
                            name="arm")  # fmt: skip
     state = {"index": index, "entry": entry, "alive": alive, "p_take": p_take,

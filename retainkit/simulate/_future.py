@@ -96,3 +96,86 @@ def treated_future(
     limit[user] = np.rint(stop * DAY_US).astype(np.int64)
     alive = ev_us < limit[ev_user]
     return ev_user[alive], ev_us[alive], ev_code[alive]
+
+
+def regenerated_future(
+    pop: dict[str, np.ndarray],
+    params: dict[str, Any],
+    cal: Calendar,
+    world,
+    default_feed: np.ndarray,
+    *,
+    user: np.ndarray,
+    entry: np.ndarray,
+    churn_treated: np.ndarray,
+    taken: np.ndarray,
+    visit_ratio: np.ndarray,
+    duration: float,
+    extra_times: np.ndarray,
+    feeds: np.ndarray | None,
+    t_end: float,
+    rng,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """With a catalogue: a fresh draw of treated users' events on [entry, churn_treated).
+
+    Organic visits at rate ``v b W(t) B(a)`` on ``[e, e + D)`` (v = ``visit_ratio`` for
+    takers, 1 otherwise) and ``b W(t) B(a)`` after, the regular pushes (and the extra ones on
+    ``[e, e + D)`` for takers), the sign-up visit when the entry is the sign-up, sessions as in
+    ``simulate_app`` and feeds: ``feeds`` (rows: one shared, or one per treated user; None =
+    the default feed) for takers' visits in ``[e, e + D)``, the default feed otherwise.
+    Returns (user index into ``pop``, microseconds since start, code, item index or -1).
+    """
+    from retainkit.simulate import _catalogue as sc
+    from retainkit.simulate._process import _sort_order, add_feed, event_names
+
+    n_t = user.size
+    local = np.arange(n_t)
+    sub = {key: value[user] for key, value in pop.items()}
+    stop = np.minimum(churn_treated, t_end)
+    w_max = cal.hourly_factor[: int(np.ceil(t_end * 24))].max()
+    period_end = np.minimum(entry + duration, stop)
+    ratio = np.where(taken, visit_ratio, 1.0)
+    org_user = np.concatenate([local, local])
+    org_lo = np.concatenate([entry, period_end])
+    org_hi = np.concatenate([period_end, stop])
+    scale = np.concatenate([ratio, np.ones(n_t)])
+    organic_user, organic_t = _organic(sub, params, cal, org_user, org_lo, org_hi, scale, w_max, rng)
+    reg_user, reg_t = _push_opens(sub, params, cal.push_times, local, entry, stop, rng)
+    extra = taken if extra_times.size else np.zeros_like(taken)
+    ext_user, ext_t = _push_opens(sub, params, extra_times, local[extra], entry[extra],
+                                  period_end[extra], rng)  # fmt: skip
+    signup_visit = (sub["signup"] >= entry) & (sub["signup"] < stop)  # entry at sign-up
+    first_user = local[signup_visit]
+    open_user = np.concatenate([reg_user, ext_user])
+    open_t = np.concatenate([reg_t, ext_t])
+    visit_user = np.concatenate([first_user, organic_user, open_user])
+    visit_t = np.concatenate([sub["signup"][first_user], organic_t, open_t])
+    eng_visit, eng_offset, eng_code, length = draw_sessions(visit_user, sub, params, rng,
+                                                            return_length=True)  # fmt: skip
+    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
+    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + eng_offset])
+    ev_code = np.concatenate([
+        np.ones(visit_user.size, np.int64),
+        np.zeros(open_user.size, np.int64),
+        eng_code,
+    ])
+    ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
+    ev_us[: first_user.size] = sub["signup_us"][first_user]
+    p = default_feed if feeds is None else np.vstack([default_feed, feeds])
+
+    def row_of(v_user, v_t):
+        if feeds is None:
+            return np.zeros(v_user.size, np.int64)
+        inside = taken[v_user] & (v_t >= entry[v_user]) & (v_t < entry[v_user] + duration)
+        own = 1 + (v_user if feeds.shape[0] > 1 else np.zeros_like(v_user))
+        return np.where(inside, own, 0)
+
+    feed = sc.Feed(world, world.affinity(sub["topic_interest"]), p, event_names(params), rng,
+                   row_of=row_of)  # fmt: skip
+    ev_user, ev_us, ev_code, ev_item = add_feed(feed, visit_user, visit_t, length, ev_user, ev_us,
+                                                ev_code, sub["signup_us"][first_user])  # fmt: skip
+    limit = np.rint(stop * DAY_US).astype(np.int64)
+    alive = ev_us < limit[ev_user]
+    ev_user, ev_us, ev_code, ev_item = ev_user[alive], ev_us[alive], ev_code[alive], ev_item[alive]
+    order = _sort_order(ev_user, ev_us, ev_code, max(n_t, 1), t_end)
+    return user[ev_user[order]], ev_us[order], ev_code[order], ev_item[order]

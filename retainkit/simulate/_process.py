@@ -200,6 +200,7 @@ def simulate_events(
     rng,
     *,
     tails: bool = False,
+    feed=None,
 ):
     """Events of the users in ``pop`` as (user index, microseconds since start, event code).
 
@@ -212,6 +213,11 @@ def simulate_events(
     With ``tails=True`` a fourth item holds the events dropped only because of churn (at or
     after churn, before ``t_end``): the rest of the sessions a churn cut short, which a
     treatment that postpones the churn brings back (``_future``). The draws are the same.
+
+    With a catalogue, ``feed(visit_user, visit_t, length)`` returns the feed events of the
+    visits (visit index, offset in days, code, item index) from the catalogue's own stream;
+    the generic events with codes in ``feed.drop_codes`` give way to them, and a last item
+    holds the item index of every event (-1 for none). The other draws are the same.
     """
     n = pop["signup"].size
     s = pop["signup"]
@@ -245,7 +251,8 @@ def simulate_events(
     # Sessions: K engagement events over a session of length L, the last one at exactly L.
     visit_user = np.concatenate([users, organic_user, open_user])
     visit_t = np.concatenate([s, organic_t, open_t])
-    eng_visit, eng_offset, eng_code = draw_sessions(visit_user, pop, params, rng)
+    sessions = draw_sessions(visit_user, pop, params, rng, return_length=feed is not None)
+    eng_visit, eng_offset, eng_code = sessions[:3]
 
     ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
     ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + eng_offset])
@@ -256,6 +263,9 @@ def simulate_events(
     ])
     ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
     ev_us[:n] = pop["signup_us"]  # the sign-up visit sits exactly on signup_time
+    if feed is not None:
+        ev_user, ev_us, ev_code, ev_item = add_feed(feed, visit_user, visit_t, sessions[3],
+                                                    ev_user, ev_us, ev_code, pop["signup_us"])
     limit_us = np.rint(stop * DAY_US).astype(np.int64)
     alive = ev_us < limit_us[ev_user]
     if tails:
@@ -263,16 +273,39 @@ def simulate_events(
         cut_parts = (ev_user[cut], ev_us[cut], ev_code[cut])
     ev_user, ev_us, ev_code = ev_user[alive], ev_us[alive], ev_code[alive]
     order = _sort_order(ev_user, ev_us, ev_code, n, t_end)
+    out = (ev_user[order], ev_us[order], ev_code[order])
     if tails:
-        return ev_user[order], ev_us[order], ev_code[order], cut_parts
-    return ev_user[order], ev_us[order], ev_code[order]
+        out += (cut_parts,)
+    if feed is not None:
+        out += (ev_item[alive][order],)
+    return out
 
 
-def draw_sessions(visit_user: np.ndarray, pop: dict[str, np.ndarray], params: dict[str, Any], rng):
+def add_feed(feed, visit_user, visit_t, length, ev_user, ev_us, ev_code, signup_us):
+    """Drop the generic events the feed replaces and append the feed events (with items).
+
+    The first ``signup_us.size`` visits are the sign-up visits (their time is ``signup_us``).
+    Returns user, microseconds, code and item index (-1 for events without an item).
+    """
+    visit_us = np.rint(visit_t * DAY_US).astype(np.int64)
+    visit_us[: signup_us.size] = signup_us
+    f_visit, f_offset, f_code, f_item = feed(visit_user, visit_t, length)
+    keep = ~np.isin(ev_code, np.asarray(feed.drop_codes, np.int64))
+    return (
+        np.concatenate([ev_user[keep], visit_user[f_visit]]),
+        np.concatenate([ev_us[keep], visit_us[f_visit] + np.rint(f_offset * DAY_US).astype(np.int64)]),
+        np.concatenate([ev_code[keep], f_code]),
+        np.concatenate([np.full(int(keep.sum()), -1, np.int64), f_item.astype(np.int64)]),
+    )
+
+
+def draw_sessions(visit_user: np.ndarray, pop: dict[str, np.ndarray], params: dict[str, Any], rng,
+                  *, return_length: bool = False):
     """Sessions of the given visits: (visit index, offset in days from the visit, event code).
 
     K ~ NegBin(shape r, mean mu) engagement events per visit, spread uniformly over a
     log-normal session length L with the last one at exactly L; types drawn from event_mix.
+    With ``return_length`` a fourth item holds each visit's L in days (same draws).
     """
     r, mu = float(params["events_dispersion"]), float(params["events_per_session"])
     k = rng.negative_binomial(r, r / (r + mu), size=visit_user.size)
@@ -285,6 +318,8 @@ def draw_sessions(visit_user: np.ndarray, pop: dict[str, np.ndarray], params: di
     mix = np.array(list(params["event_mix"].values()), float)
     draw = np.searchsorted(np.cumsum(mix / mix.sum()), rng.random(eng_visit.size), side="right")
     eng_code = 2 + np.minimum(draw, mix.size - 1)
+    if return_length:
+        return eng_visit, position * length[eng_visit], eng_code, length
     return eng_visit, position * length[eng_visit], eng_code
 
 
