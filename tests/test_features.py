@@ -886,3 +886,29 @@ def test_simulated_presets_keep_their_names_and_values(preset):
                 if not c.startswith(("share_", "channel_", "device_", "region_", "trend_"))]
     assert count_columns(X) == old_rule
     np.testing.assert_allclose(log_counts(X)[old_rule], np.log1p(X[old_rule]), rtol=1e-12)
+
+
+# --- issue 15: the population designs of notebook 04 -------------------------------------------
+
+def test_active_within_equals_the_recency_filter_and_gone_users_are_positives():
+    """Notebook 04 tabulates populations by filtering one snapshot on recency_days < w; that
+    must equal make_snapshot(active_within=w), features and labels. A user gone at the cutoff
+    by the truth (Simulation.alive_at) cannot be active in the horizon, so is labelled 1."""
+    from retainkit.simulate import simulate_app
+
+    sim = simulate_app("social", n_users=800, days=120, seed=3)
+    cutoff = sim.end - pd.Timedelta("56D")
+    X, y, _ = make_snapshot(sim.events, sim.users, cutoff=cutoff, as_of=sim.end)
+    gone = ~sim.alive_at(cutoff).reindex(X.index)
+    assert gone.any() and (y[gone] == 1).all()
+    shares = {}
+    for w in (28, 14, 7):
+        Xw, yw, info = make_snapshot(sim.events, sim.users, cutoff=cutoff, as_of=sim.end,
+                                     active_within=f"{w}D")
+        keep = X["recency_days"] < w
+        pd.testing.assert_frame_equal(Xw, X[keep])
+        pd.testing.assert_series_equal(yw, y[keep])
+        assert info["excluded"]["no_activity_in_lookback"] > 0
+        shares[w] = gone[keep & (y == 1)].mean()
+    # fewer days of silence allowed, fewer of the positives already gone (notebook 04's table)
+    assert shares[28] > shares[14] > shares[7]

@@ -135,10 +135,17 @@ def make_snapshot(
         Label window after the cutoff, and the activity window that defines the population.
     active_within : str or Timedelta, optional
         Narrow the population to users with an event in ``(cutoff - active_within, cutoff]``
-        (at most ``lookback``; default: the whole lookback). Features still use the whole
-        lookback. A short window (e.g. ``"14D"``) leaves out users who have most likely already
-        left, whose "churn" is no longer preventable and is trivially easy to predict;
-        notebook 04 measures how many of them a 56-day population holds.
+        (at most ``lookback``; default: the whole lookback, which assumes nothing about how
+        often your users visit). Features still use the whole lookback, so the result is the
+        default snapshot filtered on ``recency_days < active_within``. A short window leaves
+        out users who have most likely already left, whose "churn" is no longer preventable
+        and is trivially easy to predict. Choose it from your app's visit cadence (a few
+        typical gaps between visits): on three simulations of the daily ``social`` preset with
+        the 28-day horizon, notebook 04 measures that ``"14D"`` keeps 97 % of the users who
+        truly leave during the horizon and lowers the share of positives already gone at the
+        cutoff from 0.975 to 0.918 (``"7D"``: 0.868, keeping 93 %). No window removes them
+        all, so score models on the users still alive at the cutoff as well
+        (``Simulation.alive_at``). The workbook's notebooks pass ``"14D"``.
     session_gap : str or Timedelta, default "30min"
         Silence that ends a session.
     windows : tuple of int, optional

@@ -29,7 +29,9 @@ def temporal_split(
     from events at or before ``test_cutoff``, so a model fitted on it could really have been
     fitted at the test cutoff; and the test labels look only at ``(test_cutoff, test_cutoff +
     horizon]``, which no training feature or label sees. The same user may appear in both sets
-    (with different snapshot dates): that is the deployment situation, not a leak. Both sets
+    (with different snapshot dates): that is the deployment situation, not a leak. (A random
+    split of the pooled snapshots answers another question, how a model does on rows like its
+    training rows; notebook 04 compares the two on the same test rows.) Both sets
     have the same columns in the same order (event types fixed from the log at or before the
     test cutoff, attribute categories from the whole ``users`` frame).
 

@@ -167,7 +167,7 @@ class Simulation(CatalogueViews, Interventions):
     def alive_at(self, cutoff) -> pd.Series:
         """Whether each user is alive at ``cutoff``, from the truth: the users a decision can reach.
 
-        Introduced in notebook 06. True when the user signed up at or before ``cutoff`` (naive
+        Introduced in notebook 04. True when the user signed up at or before ``cutoff`` (naive
         values are UTC; in [start, end]) and their churn time (``truth.churn_time``, NaT = not
         churned by the end) is after it. Returns a boolean Series named ``"alive"`` indexed by
         ``user_id`` (every user; False for those gone or not yet signed up).
