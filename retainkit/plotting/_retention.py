@@ -43,6 +43,7 @@ def plot_retention_heatmap(
     cmap: str = "Blues",
     colorbar: bool = True,
     vmax: float | None = 1.0,
+    decimals: int | None = None,
 ):
     """Cohort retention table as a heatmap, percentages written in the cells.
 
@@ -64,6 +65,11 @@ def plot_retention_heatmap(
         Rate at which the colour saturates. The default keeps 0-100 % comparable across
         figures; for low-retention data (e.g. CDNOW's few percent) pass a smaller value, or
         None for the largest rate after column 0.
+    decimals : int or None
+        Decimals of the written percentages; None (default) gives 0, or 1 when ``vmax`` is
+        at most 0.2 (shares of a few per cent need the decimal). With decimals the numbers
+        are written without the % sign, so that they fit in narrow cells (the colour bar
+        says they are percentages).
 
     Returns
     -------
@@ -93,11 +99,16 @@ def plot_retention_heatmap(
                       interpolation="nearest")
     ax.set_facecolor("white")
     ax.grid(False)
+    if decimals is None:
+        decimals = 1 if vmax <= 0.2 else 0
     if annotate or (annotate is None and rates.size <= _MAX_ANNOTATED):
         font = "x-small" if n_cols <= 12 else "xx-small"
         for i, j in zip(*np.nonzero(~np.isnan(rates)), strict=True):
             value = rates[i, j]
-            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=font,
+            text = f"{value:.0%}" if decimals == 0 else f"{100 * value:.{decimals}f}"
+            if decimals and value >= 0.9995:  # "100.0" would not fit the cell
+                text = "100"
+            ax.text(j, i, text, ha="center", va="center", fontsize=font,
                     color="white" if value > 0.6 * vmax else "black")
     period = opts.get("period", "day")
     if list(counts.columns) == list(range(n_cols)):  # periods 0..N sit at x = 0..N
@@ -250,7 +261,9 @@ def plot_lifecycle(frame: pd.DataFrame, ax=None):
     if isinstance(done.index, pd.DatetimeIndex):
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        # the offset under the axis names the year only (not "2026-May" from the last tick)
+        offsets = ["", "%Y", "%Y", "%Y", "%Y", "%Y"]
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, offset_formats=offsets))
     ax.legend(loc="upper left", ncols=2)
     decorate(ax, overwrite=False, legend=False, title=f"User lifecycle per {period}",
              xlabel=f"{period.capitalize()} starting (UTC)",

@@ -61,8 +61,10 @@ def retention_table(
     - ``mode="on"``: active in exactly period k (Amplitude "Return On", Mixpanel "On").
       ``mode="on_or_after"``: active in period k or any later period up to ``as_of``
       (Amplitude "Unbounded", Mixpanel "On or After"); it is never below ``on`` and never
-      increases with k. Unbounded retention of recent cohorts has had less time to
-      accumulate returns after period k; compare cohorts with care.
+      increases with k. Such a cell is a **lower bound** until the data end: it is known once
+      period k has finished, yet a return after ``as_of`` can still turn its 0 into a 1.
+      Unbounded retention of recent cohorts has had less time to accumulate returns after
+      period k; compare cohorts with care.
     - ``window="calendar"``: periods are calendar days, weeks (starting ``week_start``,
       00:00) or calendar months in the reporting zone ``tz`` (default UTC; local midnights,
       DST included, so a local day may last 23 or 25 hours), and period k is the k-th calendar period after the one holding the
