@@ -127,8 +127,12 @@ Oracle
     1e-4 per user (2e-6 on average) in the presets. One approximation remains: for sessions
     other than the sign-up one that are in progress at c (minutes long), the visit rate is taken
     as constant over that session and a churn cutting it short is ignored; its effect is below
-    1e-3 per user. The tests check the oracle against simulated labels and against the futures
-    of the same users re-simulated hundreds of times.
+    1e-3 per user. Only the events of such a session that fall inside the horizon count, so
+    the oracle holds for horizons as short as a session (re-simulated from sign-up, the mean
+    error at h = 10 minutes is 0.000 ± 0.001; counting every later event of the session, as
+    before, biased it by −0.008). The tests check the oracle against simulated labels and
+    against the futures of the same users re-simulated hundreds of times
+    (``tests/test_oracle_horizon.py`` for short horizons).
 
 Alive at a cutoff
     ``Simulation.alive_at(c)`` is True for users with ``signup_time <= c < churn_time`` (from

@@ -117,7 +117,8 @@ class Simulation(CatalogueViews, Interventions):
         ``cutoff``: 1 for users who churned at or before the cutoff. The computation is
         numerical integration (see the module docstring): quadrature error below 1e-4 per user
         and one approximation about sessions in progress at the cutoff worth below 1e-3 per
-        user. Vectorised; about a millisecond per user alive at the cutoff.
+        user, at any horizon from a few minutes on. Vectorised; about a millisecond per user
+        alive at the cutoff.
 
         Parameters
         ----------
