@@ -14,15 +14,21 @@ PY := $(ENV_DIR)/bin/python
 STAMP := $(ENV_DIR)/.retainkit-installed
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+# MovieLens-100k may not be redistributed (GroupLens's terms), so it is not in git: the first
+# `make lab`/`make test` fetches it from PyPI's recbole 1.2.1 wheel (tools/make_data.py).
+# Offline: `make movielens RECBOLE_WHEEL=path/to/recbole-1.2.1-py3-none-any.whl`.
+# The files go where the loaders look: $RETAINKIT_DATA if set, else datasets/.
+MOVIELENS := $(addprefix $(or $(RETAINKIT_DATA),datasets)/movielens-100k/ml-100k.,inter item user)
+RECBOLE_WHEEL ?=
 NBVAL := -p no:cacheprovider --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
          --durations=15
 
-.PHONY: help env lab test check unit notebooks student execute data bench clean
+.PHONY: help env movielens lab test check unit notebooks student execute data bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-env: $(STAMP)  ## create or refresh the Python environment
+env: $(STAMP) $(MOVIELENS)  ## create or refresh the Python environment, fetch MovieLens-100k
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(ACTIVE_ENV)" ] && [ ! -x .venv/bin/python ]; then \
@@ -39,7 +45,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 	@echo ">> environment ready: $(ENV_DIR)"
 
-lab: $(STAMP)  ## open the workbook in JupyterLab
+movielens: $(MOVIELENS)  ## fetch MovieLens-100k once (not redistributed here) from PyPI
+
+# One pattern rule with three targets: one run of the recipe writes all three files (also
+# with GNU make 3.81, macOS's). Order-only on the env: a newer pyproject.toml does not refetch.
+%/ml-100k.inter %/ml-100k.item %/ml-100k.user: | $(STAMP)
+	$(PY) tools/make_data.py $(if $(RECBOLE_WHEEL),--vendor-movielens "$(RECBOLE_WHEEL)",--fetch-movielens)
+
+lab: $(STAMP) $(MOVIELENS)  ## open the workbook in JupyterLab
 	$(PY) -m jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
 test: check unit notebooks  ## run every check: lint, anatomy, student copies, unit tests, notebooks
@@ -55,11 +68,11 @@ check: $(STAMP)  ## fast checks: ruff, notebook anatomy and navigation, student 
 	@$(PY) tools/make_glossary.py --check
 	@$(PY) tools/make_helpers.py --check
 
-unit: $(STAMP)  ## unit, property and oracle tests in tests/, and every docstring example
+unit: $(STAMP) $(MOVIELENS)  ## unit, property and oracle tests in tests/, and every docstring example
 	$(PY) -m pytest tests --durations=10
 	$(PY) -m pytest --doctest-modules retainkit -q -p no:cacheprovider
 
-notebooks: $(STAMP)  ## re-run every notebook and compare with its stored outputs (nbval)
+notebooks: $(STAMP) $(MOVIELENS)  ## re-run every notebook and compare with its stored outputs (nbval)
 	@strict="$$($(PY) tools/check_notebooks.py --list-tier strict)" || exit 1; \
 	lax="$$($(PY) tools/check_notebooks.py --list-tier lax)" || exit 1; \
 	if [ -n "$$strict" ]; then \
@@ -74,7 +87,7 @@ student: $(STAMP)  ## regenerate notebooks/student/, docs/glossary.md and docs/h
 	$(PY) tools/make_glossary.py
 	$(PY) tools/make_helpers.py
 
-execute: $(STAMP)  ## re-run every notebook in place (refresh stored outputs), then fix nav and student copies
+execute: $(STAMP) $(MOVIELENS)  ## re-run every notebook in place (refresh stored outputs), then fix nav and student copies
 	@for nb in notebooks/[0-9][0-9]_*.ipynb; do \
 	  echo ">> executing $$nb"; \
 	  $(PY) -m jupyter nbconvert --to notebook --execute --inplace \
@@ -89,7 +102,7 @@ execute: $(STAMP)  ## re-run every notebook in place (refresh stored outputs), t
 data: $(STAMP)  ## regenerate the simulated datasets in datasets/
 	$(PY) tools/make_data.py
 
-bench: $(STAMP)  ## print speed ratios against named baselines
+bench: $(STAMP) $(MOVIELENS)  ## print speed ratios against named baselines
 	@for b in benchmarks/*.py; do echo ">> $$b"; $(PY) "$$b"; done
 
 clean:  ## remove caches and the private .venv

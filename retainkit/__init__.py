@@ -18,6 +18,7 @@ models        Keras churn models: the seed MLP, better MLP, sequence, survival  
 evaluation    metrics for decisions: calibration, thresholds, lift, c-index      06
 explain       SHAP explanations, driver tables and reason codes                  07
 experiments   A/B tests on retention, SRM, RMST, power, CUPED, peeking, uplift   08
+recommend     interaction data, popularity/kNN/ALS/two-tower, ranking metrics    09
 clv           customer-base models: RFM, BG/NBD, Pareto/NBD, gamma-gamma, CLV    10
 checks        the self-checks of the exercises (student copies keep them)        00-10
 plotting      the workbook's figure style and one function per recurring plot    00-07

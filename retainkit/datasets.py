@@ -16,6 +16,12 @@ restore the file.
   in the ``lifetimes`` 0.11.3 wheel (gzip-compressed, otherwise byte-identical).
 - ``sbg_paper``: the survivor table of Fader and Hardie (2007), "How to project customer
   retention", Journal of Interactive Marketing 21(1).
+- ``movielens_ratings`` / ``movielens_items`` / ``movielens_users``: MovieLens-100k of
+  GroupLens (Harper & Konstan 2015), byte for byte as shipped in the ``recbole`` 1.2.1 wheel.
+  GroupLens's terms forbid redistributing it, so it is **not in the repository**: ``make
+  movielens`` (``python tools/make_data.py --fetch-movielens``) fetches it once per checkout
+  from PyPI; the loader itself stays offline and raises :class:`FileNotFoundError`, naming
+  that command, while the files are missing. Terms and citation: see the data card.
 """
 
 from __future__ import annotations
@@ -39,9 +45,12 @@ __all__ = [
     "load_app_users",
     "load_cdnow",
     "load_sbg_paper",
+    "load_movielens_100k",
+    "MOVIELENS_PARTS",
 ]
 
 PRESETS = ("social", "game", "shop")
+MOVIELENS_PARTS = ("ratings", "items", "users")  # the frames of load_movielens_100k
 
 # The simulate_app arguments of the committed snapshots (tools/make_data.py reads them here).
 APP_SNAPSHOT_ARGS: dict[str, dict[str, int]] = {
@@ -58,6 +67,20 @@ REGENERATE = {
         "0.11.3 wheel with `python tools/make_data.py --vendor-cdnow DIR` (see datasets/README.md)"
     ),
     "sbg": "run `make data` (python tools/make_data.py), which rewrites it from the paper's table",
+    "movielens": (
+        "fetch it again with `python tools/make_data.py --fetch-movielens`, which overwrites "
+        "the MovieLens files (offline: `--vendor-movielens` with the recbole 1.2.1 wheel, see "
+        "datasets/README.md)"
+    ),
+}
+# Kinds whose files are not redistributed with the workbook: fetched at setup, not in git.
+NOT_REDISTRIBUTED = {
+    "movielens": (
+        "MovieLens-100k is not redistributed with the workbook (GroupLens's terms for ml-100k "
+        "forbid redistribution without permission), so each checkout fetches it once: run "
+        "`make movielens`, or `python tools/make_data.py --fetch-movielens` (about 2 MB from "
+        "PyPI's recbole 1.2.1 wheel). Offline: see 'MovieLens-100k' in datasets/README.md"
+    ),
 }
 
 # name -> (file, kind, description)
@@ -89,6 +112,22 @@ CATALOG: dict[str, tuple[str, str, str]] = {
         "sbg",
         "Fader & Hardie (2007): customers still renewing out of 1000, years 0-7, "
         "regular and high-end segments",
+    ),
+    "movielens_ratings": (
+        "movielens-100k/ml-100k.inter",
+        "movielens",
+        "MovieLens-100k (GroupLens): 100,000 ratings 1-5 of 1,682 movies by 943 users, "
+        "Sep 1997 - Apr 1998; one row per rating",
+    ),
+    "movielens_items": (
+        "movielens-100k/ml-100k.item",
+        "movielens",
+        "MovieLens-100k: the 1,682 movies, with title, release year and genres",
+    ),
+    "movielens_users": (
+        "movielens-100k/ml-100k.user",
+        "movielens",
+        "MovieLens-100k: the 943 users, with age, gender, occupation and zip code",
     ),
 }
 
@@ -126,6 +165,18 @@ FILES: dict[str, tuple[int, str]] = {
     "cdnow_sample.txt.gz": (
         6919,
         "09dc7243e166bf993d7beadd9a2eff260486baf61304fe3f8778f5c31d70f63c",
+    ),
+    "movielens-100k/ml-100k.inter": (
+        100000,
+        "4edb74e2a81178c2ba9ff381495f754f996c4aea351b1272ca36b43da0935eff",
+    ),
+    "movielens-100k/ml-100k.item": (
+        1682,
+        "51d7cdf777ce5c0f5b32c1d947a4a81fe07d75e78abbe761e0cd4d0756064532",
+    ),
+    "movielens-100k/ml-100k.user": (
+        943,
+        "4f670007d9cfbeb9807e757209af1555b9bcc186bde25e767f67cb67c6dd5972",
     ),
     "sbg_paper.csv": (
         8,
@@ -170,6 +221,8 @@ def _path(name: str, *, verify: bool = True) -> Path:
     path = data_dir() / file
     how = REGENERATE[kind].format(file=file)
     if not path.is_file():
+        if kind in NOT_REDISTRIBUTED:
+            raise FileNotFoundError(f"dataset file {path} is missing. {NOT_REDISTRIBUTED[kind]}.")
         raise FileNotFoundError(f"dataset file {path} is missing: {how}")
     if verify:
         expected = FILES.get(file, (None, None))[1]
@@ -183,10 +236,11 @@ def _path(name: str, *, verify: bool = True) -> Path:
 
 
 def list_datasets() -> pd.DataFrame:
-    """The datasets shipped with the workbook: name, file, rows, description, sha256.
+    """The workbook's datasets: name, file, rows, description, sha256.
 
     Introduced in notebook 00. Reads nothing but this module's tables (use the loaders to
-    check a file). ``rows`` counts the rows the loader returns.
+    check a file), so it also lists MovieLens-100k before ``make movielens`` has fetched it.
+    ``rows`` counts the rows the loader returns.
     """
     records = [
         {
@@ -263,3 +317,63 @@ def load_sbg_paper(*, verify: bool = True) -> pd.DataFrame:
     (int64 counts); the input of :func:`retainkit.survival.fit_sbg`.
     """
     return pd.read_csv(_path("sbg_paper", verify=verify), dtype=np.int64)
+
+
+def load_movielens_100k(part: str = "ratings", *, verify: bool = True) -> pd.DataFrame:
+    """MovieLens-100k of GroupLens, one tidy frame per ``part`` (introduced in notebook 09).
+
+    The files of the ``recbole`` 1.2.1 wheel (``recbole/dataset_example/ml-100k/``), byte for
+    byte: GroupLens's ``u.data`` and ``u.user`` as tab-separated files with a typed header,
+    and ``u.item`` with the year split from the title and the genre flags as words.
+    Licence: GroupLens's terms for MovieLens-100k (research use, no commercial use, no
+    redistribution, cite Harper & Konstan 2015), so the files are not in the repository:
+    ``make movielens`` fetches them once; until then this raises :class:`FileNotFoundError`
+    naming that command. The loader never touches the network.
+
+    - ``"ratings"`` (100,000 rows, in file order): ``user_id`` (int64, 1..943), ``item_id``
+      (int64, 1..1682), ``rating`` (int64, 1..5 stars), ``timestamp`` (datetime64[ns, UTC],
+      from the file's Unix seconds; 1997-09-20 to 1998-04-22). No user rated an item twice.
+    - ``"items"`` (1,682 rows): ``item_id``, ``title`` (str; the year is not in it),
+      ``release_year`` (nullable Int64), ``genres`` (str, "|"-separated, e.g.
+      ``"Animation|Children's|Comedy"``; one of 19 genres, ``"unknown"`` included). The
+      file's placeholder ``unkonwn`` (item 267) becomes a missing title and year, and item
+      1412's year ``V`` a missing year.
+    - ``"users"`` (943 rows): ``user_id``, ``age`` (int64, years), ``gender`` (``"M"`` or
+      ``"F"``), ``occupation`` (str), ``zip_code`` (str: some are not numeric).
+
+    Examples
+    --------
+    >>> ratings = load_movielens_100k()
+    >>> len(ratings), ratings["user_id"].nunique(), ratings["item_id"].nunique()
+    (100000, 943, 1682)
+    >>> load_movielens_100k("items").loc[0, ["title", "genres"]].tolist()
+    ['Toy Story', "Animation|Children's|Comedy"]
+    """
+    check_choice("part", part, MOVIELENS_PARTS)
+    path = _path(f"movielens_{part}", verify=verify)
+    raw = pd.read_csv(path, sep="\t", header=0, dtype=str, keep_default_na=False,
+                      encoding="utf-8")
+    raw.columns = [c.split(":")[0] for c in raw.columns]  # "user_id:token" -> "user_id"
+    if part == "ratings":
+        return pd.DataFrame({
+            "user_id": raw["user_id"].astype(np.int64),
+            "item_id": raw["item_id"].astype(np.int64),
+            "rating": raw["rating"].astype(np.int64),
+            "timestamp": pd.to_datetime(raw["timestamp"].astype(np.int64), unit="s", utc=True),
+        })
+    if part == "items":
+        title = raw["movie_title"].where(raw["movie_title"] != "unkonwn")
+        year = pd.to_numeric(raw["release_year"], errors="coerce").astype("Int64")
+        return pd.DataFrame({
+            "item_id": raw["item_id"].astype(np.int64),
+            "title": title,
+            "release_year": year,
+            "genres": raw["class"].str.split().str.join("|"),
+        })
+    return pd.DataFrame({
+        "user_id": raw["user_id"].astype(np.int64),
+        "age": raw["age"].astype(np.int64),
+        "gender": raw["gender"],
+        "occupation": raw["occupation"],
+        "zip_code": raw["zip_code"],
+    })

@@ -1,9 +1,12 @@
 """retainkit.datasets: counts, schemas, checksums, offline loading, fresh-generation equality."""
 
 import gzip
+import hashlib
 import importlib.util
 import shutil
 import socket
+import subprocess
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +43,10 @@ def test_list_datasets_matches_the_files_on_disk():
     table = ds.list_datasets()
     assert list(table.columns) == ["name", "file", "rows", "description", "sha256"]
     expected_names = [f"app_{p}_{part}" for p in ds.PRESETS for part in ("events", "users")]
-    assert table["name"].tolist() == [*expected_names, "cdnow_master", "cdnow_sample", "sbg_paper"]
+    assert table["name"].tolist() == [
+        *expected_names, "cdnow_master", "cdnow_sample", "sbg_paper",
+        "movielens_ratings", "movielens_items", "movielens_users",
+    ]
     for row in table.itertuples():
         path = DATA / row.file
         assert path.is_file(), row.file
@@ -55,8 +61,9 @@ def test_rows_in_the_table_are_the_rows_loaded():
 
 
 def test_sizes_stay_small():
+    fetched = {DATA / file for file in make_data_module().FETCHED}  # not in git
     app_bytes = sum(p.stat().st_size for p in DATA.glob("app_*.parquet"))
-    all_bytes = sum(p.stat().st_size for p in DATA.iterdir() if p.is_file())
+    all_bytes = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file() and p not in fetched)
     assert app_bytes < 15e6
     assert all_bytes < 25e6
 
@@ -140,6 +147,200 @@ def test_sbg_paper_table():
     pd.testing.assert_frame_equal(ds.load_sbg_paper(), expected)
 
 
+# --- MovieLens-100k ---------------------------------------------------------------------------
+
+
+def raw_movielens(file: str) -> list[list[str]]:
+    """Oracle: the tab-separated fields after the header, read with str.split only."""
+    lines = (DATA / "movielens-100k" / file).read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines[1:]]
+
+
+def test_movielens_ratings_counts_schema_and_values():
+    df = ds.load_movielens_100k()
+    assert list(df.columns) == ["user_id", "item_id", "rating", "timestamp"]
+    assert df.dtypes.astype(str).tolist() == ["int64", "int64", "int64", "datetime64[ns, UTC]"]
+    assert len(df) == 100_000
+    assert df["user_id"].nunique() == 943 and sorted(df["user_id"].unique()) == list(range(1, 944))
+    assert df["item_id"].nunique() == 1_682
+    assert sorted(df["item_id"].unique()) == list(range(1, 1683))
+    assert not df.duplicated(["user_id", "item_id"]).any()
+    assert df["rating"].value_counts().sort_index().tolist() == [6110, 11370, 27145, 34174, 21201]
+    assert df["user_id"].value_counts().min() == 20  # every user rated at least 20 movies
+    assert df["timestamp"].min() == pd.Timestamp("1997-09-20 03:05:10", tz="UTC")
+    assert df["timestamp"].max() == pd.Timestamp("1998-04-22 23:10:38", tz="UTC")
+    # the first line of u.data: user 196 gave movie 242 three stars at Unix time 881250949
+    assert df.iloc[0].tolist() == [196, 242, 3, pd.Timestamp(881250949, unit="s", tz="UTC")]
+    fields = raw_movielens("ml-100k.inter")
+    assert len(fields) == len(df)
+    assert df["user_id"].tolist() == [int(f[0]) for f in fields]
+    assert df["item_id"].tolist() == [int(f[1]) for f in fields]
+    assert df["rating"].tolist() == [int(f[2]) for f in fields]
+    seconds = df["timestamp"].astype("int64") // 10**9
+    assert seconds.tolist() == [int(f[3]) for f in fields]
+
+
+def test_movielens_items_and_users():
+    items = ds.load_movielens_100k("items")
+    assert list(items.columns) == ["item_id", "title", "release_year", "genres"]
+    assert items["item_id"].tolist() == list(range(1, 1683))
+    assert items.loc[0].tolist() == [1, "Toy Story", 1995, "Animation|Children's|Comedy"]
+    assert str(items["release_year"].dtype) == "Int64"
+    assert items.loc[items["release_year"].isna(), "item_id"].tolist() == [267, 1412]
+    assert items.loc[items["title"].isna(), "item_id"].tolist() == [267]
+    genres = set("|".join(items["genres"]).split("|"))
+    assert len(genres) == 19 and {"unknown", "Film-Noir", "Sci-Fi", "Children's"} <= genres
+    fields = raw_movielens("ml-100k.item")
+    assert items["genres"].tolist() == ["|".join(f[3].split()) for f in fields]
+    assert "Misérables, Les" in set(items["title"])
+    users = ds.load_movielens_100k("users")
+    assert list(users.columns) == ["user_id", "age", "gender", "occupation", "zip_code"]
+    assert users["user_id"].tolist() == list(range(1, 944))
+    assert users.loc[0].tolist() == [1, 24, "M", "technician", "85711"]
+    assert set(users["gender"]) == {"M", "F"} and users["occupation"].nunique() == 21
+    assert users["zip_code"].map(type).eq(str).all()
+
+
+def fake_wheel(path: Path, raw: dict[str, bytes]) -> Path:
+    """A zip laid out like the recbole wheel, holding the given raw files."""
+    make_data = make_data_module()
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr("recbole/__init__.py", "")
+        for name, data in raw.items():
+            wheel.writestr(make_data.RECBOLE_MEMBER.format(name), data)
+    return path
+
+
+def committed_raw() -> dict[str, bytes]:
+    return {name: (DATA / file).read_bytes()
+            for name, (file, _, _) in make_data_module().MOVIELENS_RAW.items()}
+
+
+def test_movielens_is_stored_raw_as_in_the_wheel():
+    make_data = make_data_module()
+    for _, (file, sha, size) in make_data.MOVIELENS_RAW.items():
+        assert ds.FILES[file][1] == sha  # the loader checks the wheel's own bytes
+        assert (DATA / file).stat().st_size == size
+        assert hashlib.sha256((DATA / file).read_bytes()).hexdigest() == sha
+
+
+def test_vendoring_movielens_from_a_folder_is_byte_identical_and_refuses_other_files(tmp_path):
+    make_data = make_data_module()
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, data in committed_raw().items():
+        (raw / name).write_bytes(data)
+    written = make_data.vendor_movielens(raw, tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == list(make_data.FETCHED)
+    for file, (_, sha) in ds.FILES.items():
+        if file in make_data.FETCHED:
+            assert ds.sha256_of(tmp_path / file) == sha
+    (raw / "ml-100k.user").write_bytes(b"user_id:token\n1\n")
+    with pytest.raises(SystemExit, match="ml-100k.user: sha256 .* is not recbole 1.2.1's"):
+        make_data.vendor_movielens(raw, tmp_path / "other")
+    assert not (tmp_path / "other").exists()  # nothing written when one file is wrong
+    with pytest.raises(SystemExit, match="neither recbole-1.2.1-py3-none-any.whl nor the files"):
+        make_data.vendor_movielens(tmp_path, tmp_path / "other")
+    with pytest.raises(SystemExit, match="other: no such file or folder"):
+        make_data.vendor_movielens(tmp_path / "other", tmp_path)
+
+
+def test_vendoring_movielens_from_a_wheel_checks_the_wheel_first(tmp_path, monkeypatch):
+    make_data = make_data_module()
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    wheel = fake_wheel(folder / make_data.RECBOLE_WHEEL, committed_raw())
+    with pytest.raises(SystemExit, match=r"recbole-1.2.1-py3-none-any.whl: sha256 \w+ is not "
+                                         r"the recbole-1.2.1-py3-none-any.whl of PyPI's 9c99"):
+        make_data.vendor_movielens(wheel, tmp_path)
+    monkeypatch.setattr(make_data, "RECBOLE_WHEEL_SHA256", ds.sha256_of(wheel))
+    make_data.vendor_movielens(folder, tmp_path / "out")  # a folder holding the wheel
+    for file, _, _ in make_data.MOVIELENS_RAW.values():
+        assert (tmp_path / "out" / file).read_bytes() == (DATA / file).read_bytes()
+    partial = fake_wheel(tmp_path / "partial.whl", {"ml-100k.inter": b"x"})
+    monkeypatch.setattr(make_data, "RECBOLE_WHEEL_SHA256", ds.sha256_of(partial))
+    with pytest.raises(SystemExit, match="no recbole/dataset_example/ml-100k/ml-100k.item, "):
+        make_data.vendor_movielens(partial, tmp_path)
+
+
+def test_fetch_movielens_downloads_into_a_temporary_folder(tmp_path, monkeypatch):
+    make_data = make_data_module()
+    source = fake_wheel(tmp_path / "source.whl", committed_raw())
+    monkeypatch.setattr(make_data, "RECBOLE_WHEEL_SHA256", ds.sha256_of(source))
+    seen = []
+
+    def download(requirement, dest):
+        seen.append((requirement, dest))
+        shutil.copy(source, dest / make_data.RECBOLE_WHEEL)
+
+    make_data.fetch_movielens(tmp_path / "out", download=download)
+    assert seen[0][0] == "recbole==1.2.1" and not seen[0][1].exists()  # removed afterwards
+    for file in make_data.FETCHED:
+        assert (tmp_path / "out" / file).read_bytes() == (DATA / file).read_bytes()
+    with pytest.raises(SystemExit, match=r"(?s)gave nothing, not recbole-1.2.1-py3-none-any.whl"
+                                         r".*--vendor-movielens path/to/recbole"):
+        make_data.fetch_movielens(tmp_path / "none", download=lambda requirement, dest: None)
+
+
+def test_fetch_movielens_without_an_index_says_how_to_do_it_offline(tmp_path, monkeypatch):
+    make_data = make_data_module()
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(tmp_path / "no-pip.conf"))  # ignore pip.conf
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))  # an empty folder
+    with pytest.raises(SystemExit, match=r"(?s)pip could not download recbole==1.2.1 .*"
+                                         r"pip download --no-deps recbole==1.2.1.*"
+                                         r"make movielens RECBOLE_WHEEL=path/to/recbole-1.2.1-py3"):
+        make_data.fetch_movielens(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_movielens_file_fails_its_checksum(data_copy):
+    path = data_copy / "movielens-100k" / "ml-100k.inter"
+    path.write_bytes(path.read_bytes().replace(b"196\t242\t3", b"196\t242\t5", 1))
+    with pytest.raises(ds.ChecksumError, match=r"ml-100k.inter: sha256 .*--fetch-movielens"):
+        ds.load_movielens_100k()
+    assert ds.load_movielens_100k(verify=False)["rating"][0] == 5
+    with pytest.raises(ValueError, match=r"^part='ratings.csv' is not supported; accepted "
+                                         r"values: 'ratings', 'items', 'users'$"):
+        ds.load_movielens_100k("ratings.csv")
+
+
+def test_missing_movielens_names_the_fetch_command(data_copy):
+    make_data = make_data_module()
+    for file in make_data.FETCHED:
+        (data_copy / file).unlink()
+    for part in ds.MOVIELENS_PARTS:
+        with pytest.raises(FileNotFoundError) as error:
+            ds.load_movielens_100k(part)
+        message = str(error.value)
+        assert "not redistributed with the workbook" in message and "GroupLens" in message
+        assert "`make movielens`" in message
+        assert "`python tools/make_data.py --fetch-movielens`" in message
+    listed = ds.list_datasets().set_index("name")  # still listed, from the tables alone
+    assert listed.loc["movielens_ratings", "rows"] == 100_000
+    assert listed.loc["movielens_items", "file"] == "movielens-100k/ml-100k.item"
+    # `make data` or `--check` on a checkout without the files keeps the tables as they are
+    assert make_data.file_table(data_copy) == make_data.file_table(DATA)
+    assert make_data.check_table(data_copy) == []
+
+
+def test_git_tracks_no_movielens_data():
+    try:
+        inside = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--show-toplevel"],
+                                capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("git is not installed")
+    if inside.returncode != 0 or Path(inside.stdout.strip()).resolve() != REPO.resolve():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "-C", str(REPO), "ls-files", "datasets/movielens-100k"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert set(tracked) <= {"datasets/movielens-100k/README.md"}, tracked
+    data = [f"datasets/{file}" for file in make_data_module().FETCHED]
+    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", *data],
+                             capture_output=True, text=True).stdout.split()
+    assert ignored == data  # `git add datasets` cannot pick them up by accident
+
+
 # --- simulated apps ---------------------------------------------------------------------------
 
 
@@ -163,9 +364,8 @@ def test_app_snapshot_schema(preset):
 def test_a_fresh_generation_matches_the_committed_files(tmp_path):
     make_data = make_data_module()
     written = make_data.write_generated(tmp_path)
-    assert sorted(written) == sorted(
-        ds.FILES.keys() - {"cdnow_master.txt.gz", "cdnow_sample.txt.gz"}
-    )
+    vendored = {"cdnow_master.txt.gz", "cdnow_sample.txt.gz"} | set(make_data.FETCHED)
+    assert sorted(written) == sorted(ds.FILES.keys() - vendored)
     assert make_data.compare(tmp_path, DATA, written) == []
 
 
@@ -290,3 +490,4 @@ def test_loading_everything_never_touches_the_network(monkeypatch):
         assert len(ds.load_app_users(preset)) > 0
     assert len(ds.load_cdnow("master")) + len(ds.load_cdnow("sample")) == 69_659 + 6_919
     assert len(ds.load_sbg_paper()) == 8
+    assert [len(ds.load_movielens_100k(p)) for p in ds.MOVIELENS_PARTS] == [100_000, 1_682, 943]

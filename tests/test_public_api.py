@@ -48,6 +48,7 @@ FROZEN = {
                  "plot_shap_dependence", "plot_shap_waterfall", "setup"],
     "experiments": [],
     "clv": [],
+    "recommend": [],
     "checks": [],
 }
 WITH_EXAMPLES = ("events", "retention", "survival")
