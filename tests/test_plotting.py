@@ -251,3 +251,22 @@ def test_survival_and_retention_figures_keep_labels_set_before_them():
     ax.set_title("Weekly cohorts")
     plotting.plot_retention_heatmap(retention_table(), ax=ax)
     assert ax.get_title() == "Weekly cohorts" and ax.get_xlabel()
+
+
+def test_shap_bar_drops_the_plus_sign_and_dependence_histogram_is_readable():
+    """shap writes "+0.2" on mean |SHAP| bars and a 10 %-opacity histogram: both are mended."""
+    import shap
+
+    e = shap.Explanation(values=np.array([[0.3, -0.1], [-0.2, 0.1], [0.1, 0.0]]),
+                         data=np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 0.0]]),
+                         feature_names=["a", "b"])
+    texts = [t.get_text() for t in plotting.plot_shap_bar(e).texts]
+    assert texts and not any(t.startswith("+") for t in texts)
+    fig, ax = plt.subplots()
+    plotting.plot_shap_dependence(e, "a", ax=ax)
+    twins = [a for a in fig.axes if a is not ax and a.patches]
+    assert len(twins) == 1
+    tallest = max(bar.get_height() for bar in twins[0].patches)
+    assert twins[0].get_ylim()[1] == pytest.approx(3 * tallest)
+    assert {bar.get_alpha() for bar in twins[0].patches} == {0.25}
+    plt.close("all")

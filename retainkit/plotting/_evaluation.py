@@ -275,7 +275,9 @@ def plot_cost_curve(result: ThresholdResult, *, ax=None, currency: str = "cost u
     Introduced in notebook 06. ``result`` comes from
     :func:`retainkit.evaluation.threshold_for_cost` or ``threshold_for_value``. The solid
     vertical line is the cost-minimising threshold read from the data; the dotted one is
-    ``cost_fp / (cost_fp + cost_fn)``, the optimum if the probabilities were calibrated.
+    ``cost_fp / (cost_fp + cost_fn)``, the optimum if the probabilities were calibrated. The
+    legend says which is which: the solid line is chosen with hindsight on the labels passed
+    (on test labels it flatters the campaign), the dotted break-even needs no labels.
     The "target nobody" point (threshold ``inf``) is shown as a horizontal reference. The
     step at a score s holds the cost of targeting every user with p >= s. Name the ``model``
     whose scores gave ``result`` to draw its curve in that model's colour (:func:`model_color`)
@@ -290,8 +292,9 @@ def plot_cost_curve(result: ThresholdResult, *, ax=None, currency: str = "cost u
     >>> result = threshold_for_cost(y, p, cost_fp=1.0, cost_fn=4.0)
     >>> ax = plot_cost_curve(result, model="MLP")
     >>> [text.get_text() for text in ax.get_legend().get_texts()]  # doctest: +NORMALIZE_WHITESPACE
-    ['total cost (MLP)', 'target nobody (12)', 'chosen threshold = 0.350 (cost 1, 4 targeted)',
-     'calibrated optimum = 0.200']
+    ['total cost (MLP)', 'target nobody (12)',
+     'hindsight best on these labels = 0.350 (cost 1, 4 targeted)',
+     'break-even, no labels needed = 0.200']
     >>> plt.close("all")
     """
     if not isinstance(result, ThresholdResult):
@@ -310,14 +313,14 @@ def plot_cost_curve(result: ThresholdResult, *, ax=None, currency: str = "cost u
         ax.axvline(
             result.threshold,
             color="C3",
-            label=f"chosen threshold = {result.threshold:.3f} (cost {result.cost:,.0f}, "
+            label=f"hindsight best on these labels = {result.threshold:.3f} (cost {result.cost:,.0f}, "
             f"{result.targeted:,} targeted)",
         )
     ax.axvline(
         result.bayes_threshold,
         color="C2",
         linestyle=":",
-        label=f"calibrated optimum = {result.bayes_threshold:.3f}",
+        label=f"break-even, no labels needed = {result.bayes_threshold:.3f}",
     )
     return decorate(
         ax,
