@@ -655,9 +655,9 @@ def test_plot_cost_curve_marks_the_chosen_threshold():
     result = ev.threshold_for_cost(TINY_Y, TINY_P, cost_fp=1, cost_fn=3)
     ax = plot_cost_curve(result)
     labels = legend_texts(ax)
-    chosen = [line for line in ax.get_lines() if line.get_label().startswith("chosen")]
+    chosen = [line for line in ax.get_lines() if line.get_label().startswith("hindsight best")]
     assert len(chosen) == 1 and list(chosen[0].get_xdata()) == [0.6, 0.6]
-    assert any(label.startswith("calibrated optimum = 0.250") for label in labels)
+    assert any(label.startswith("break-even, no labels needed = 0.250") for label in labels)
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [3, 2, 1, 4, 3])
     assert ax.get_title() and "Threshold" in ax.get_xlabel()
 
@@ -665,4 +665,42 @@ def test_plot_cost_curve_marks_the_chosen_threshold():
     plt.figure()
     labels = legend_texts(plot_cost_curve(nobody))
     assert any(label.endswith("= chosen") for label in labels)
-    assert not any(label.startswith("chosen threshold") for label in labels)
+    assert not any(label.startswith("hindsight best") for label in labels)
+
+
+# --- IPCW weights -----------------------------------------------------------------------------
+
+def test_ipcw_weights_by_hand():
+    # T_TINY / D_TINY (table above): G = 1 until the censoring at 2, then 2/3 (the user censored
+    # at 2 was one of the three at risk of censoring), then 0 after the censoring at 4.
+    weights = ev.ipcw_weights(T_TINY, D_TINY, [1.0, 2.5])
+    expected = np.array([
+        [1.0, 1.0],        # churned at 1: 1 / G(1-) = 1 at both times
+        [1.0, 0.0],        # censored at 2: known at t = 1, unknown at 2.5
+        [1.0, 1.0],        # churned at 2: 1 / G(2-) = 1
+        [1.0, 1.5],        # active at 2.5 (T = 3): 1 / G(2.5) = 3/2
+        [1.0, 1.5],
+    ])
+    np.testing.assert_allclose(weights.to_numpy(), expected)
+    assert list(weights.columns) == [1.0, 2.5] and weights.columns.name == "time"
+    # The Brier score is the weighted mean squared error of S(t) against the status.
+    status = np.array([0, 0, 0, 1, 1])
+    assert np.mean(expected[:, 1] * (status - S_AT_2_5) ** 2) == pytest.approx(
+        ev.brier_score(T_TINY, D_TINY, S_AT_2_5, 2.5))
+
+
+def test_ipcw_weights_keep_the_index_and_validate():
+    durations = pd.Series([2.0, 5.0, 3.0], index=["a", "b", "c"])
+    observed = pd.Series([True, False, True], index=["a", "b", "c"])
+    assert list(ev.ipcw_weights(durations, observed, 1.0).index) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="times"):
+        ev.ipcw_weights(durations, observed, [np.nan])
+    with pytest.raises(ValueError, match="durations"):
+        ev.ipcw_weights([-1.0, 2.0], [True, True], [1.0])
+
+
+def test_ipcw_weights_are_one_without_censoring_before_t():
+    rng = np.random.default_rng(3)
+    durations = rng.exponential(10, 200)
+    weights = ev.ipcw_weights(durations, np.ones(200, bool), [1.0, 5.0, 20.0])
+    assert set(np.unique(weights.to_numpy())) == {1.0}

@@ -96,6 +96,62 @@ def test_fit_model_is_reproducible_and_restores_the_best_epoch():
                       return_dict=True)["loss"] == pytest.approx(best, rel=1e-4)
 
 
+def test_validation_split_is_refused_with_the_reason():
+    X, y = _tiny_data(40)
+    with pytest.raises(ValueError, match=r"validation_split is refused: Keras holds out the "
+                                         r"\*last\* rows.*sign-up order.*0\.398.*0\.611.*"
+                                         r"validation_share=0\.2"):
+        fit_model(build_seed_mlp(3), X, y, validation_split=0.2)
+    with pytest.raises(ValueError, match="not both"):
+        fit_model(build_seed_mlp(3), X, y, validation_share=0.2, validation_data=(X, y))
+    with pytest.raises(ValueError, match="monitor='val_accuracy' is not supported"):
+        fit_model(build_seed_mlp(3), X, y, monitor="val_accuracy")
+    with pytest.raises(ValueError, match="monitor='val_auc' needs the model compiled with a "
+                                         "metric named 'auc'"):
+        fit_model(build_seed_mlp(3), X, y, validation_share=0.25, monitor="val_auc", epochs=1)
+
+
+def test_validation_share_holds_out_shuffled_stratified_rows_grouped_by_user():
+    from retainkit.evaluation import stratified_split
+
+    X, y = _tiny_data(200)
+    users = np.repeat(np.arange(100), 2)  # two snapshots per user
+    set_seed(0)
+    model = build_churn_mlp(X, hidden=(4,))
+    history = fit_model(model, X, y, validation_share=0.2, groups=users, seed=3, epochs=2)
+    rows = history.validation_rows
+    _, expected = stratified_split(y, share=0.2, groups=users, seed=3)
+    np.testing.assert_array_equal(rows, expected)
+    assert not set(users[rows]) & set(np.delete(users, rows))  # no user on both sides
+    assert rows.max() > 150 and rows.min() < 50  # shuffled, not the last rows
+    assert "val_loss" in history.history
+
+
+def test_class_weights_also_weight_the_validation_loss():
+    X, y = _tiny_data(300)
+    X_tr, y_tr, X_va, y_va = X[:200], y[:200], X[200:], y[200:]
+    weights = {0: 1.0, 1: 3.0}
+    set_seed(0)
+    model = build_churn_mlp(X_tr, hidden=(8,), dropout=0.0)
+    history = fit_model(model, X_tr, y_tr, validation_data=(X_va, y_va), class_weight=weights,
+                        epochs=1, batch_size=512)
+    # oracle: the weighted binary cross-entropy in NumPy (one validation batch: sum(w l) / n)
+    p = np.clip(model.predict(X_va.to_numpy("float32"), verbose=0).ravel(), 1e-7, 1 - 1e-7)
+    loss = -(y_va * np.log(p) + (1 - y_va) * np.log(1 - p))
+    w = np.where(y_va == 1, 3.0, 1.0)
+    assert history.history["val_loss"][0] == pytest.approx(np.sum(w * loss) / len(w), rel=1e-4)
+    assert history.history["val_loss"][0] != pytest.approx(loss.mean(), rel=1e-2)  # can fail
+    # monitoring the validation AUC keeps the epoch with the best AUC
+    set_seed(0)
+    model = build_churn_mlp(X_tr, hidden=(8,))
+    history = fit_model(model, X_tr, y_tr, validation_data=(X_va, y_va), monitor="val_auc",
+                        class_weight="balanced", epochs=6, patience=2, batch_size=64)
+    best = max(history.history["val_auc"])
+    from sklearn.metrics import roc_auc_score
+    p = model.predict(X_va.to_numpy("float32"), verbose=0).ravel()
+    assert roc_auc_score(y_va, p) == pytest.approx(best, abs=2e-3)  # Keras AUC: 200 bins
+
+
 def test_balanced_class_weights_match_scikit_learn():
     y = np.array([0] * 7 + [1] * 3, dtype="float32")
     expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y.astype(int))

@@ -24,10 +24,16 @@ lift_table                  _decisions.py          06
 calibration_table           _calibration.py        06
 expected_calibration_error  _calibration.py        06
 compare_models              _compare.py            06
+stratified_split            _compare.py            05
+paired_interval             _compare.py            05
+summarize_runs              _compare.py            05
+rolling_origin              _compare.py            05
+BacktestFold                _compare.py            05
 concordance_index           _survival_metrics.py   06
 brier_score                 _survival_metrics.py   06
 brier_score_curve           _survival_metrics.py   06
 integrated_brier_score      _survival_metrics.py   06
+ipcw_weights                _survival_metrics.py   06
 ==========================  =====================  ========
 
 Notebook 05 already uses ``compare_models`` to line up the models it trains; notebook 06
@@ -36,7 +42,14 @@ explains it. The figures for these metrics live in :mod:`retainkit.plotting`.
 
 from retainkit.evaluation._calibration import calibration_table, expected_calibration_error
 from retainkit.evaluation._classification import classification_summary
-from retainkit.evaluation._compare import compare_models
+from retainkit.evaluation._compare import (
+    BacktestFold,
+    compare_models,
+    paired_interval,
+    rolling_origin,
+    stratified_split,
+    summarize_runs,
+)
 from retainkit.evaluation._decisions import (
     ThresholdResult,
     lift_table,
@@ -48,6 +61,7 @@ from retainkit.evaluation._survival_metrics import (
     brier_score_curve,
     concordance_index,
     integrated_brier_score,
+    ipcw_weights,
 )
 
 __all__ = [
@@ -59,8 +73,14 @@ __all__ = [
     "calibration_table",
     "expected_calibration_error",
     "compare_models",
+    "stratified_split",
+    "paired_interval",
+    "summarize_runs",
+    "rolling_origin",
+    "BacktestFold",
     "concordance_index",
     "brier_score",
     "brier_score_curve",
     "integrated_brier_score",
+    "ipcw_weights",
 ]

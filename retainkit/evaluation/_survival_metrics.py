@@ -153,17 +153,81 @@ def _step_value(times, values, at, *, left_limit: bool = False) -> np.ndarray:
     return np.where(index >= 0, values[np.maximum(index, 0)], 1.0)
 
 
-def _brier_scores(t, delta, survival: np.ndarray, eval_times: np.ndarray) -> np.ndarray:
-    """IPCW Brier score at each of ``eval_times``; ``survival`` has shape (n, len(eval_times))."""
+def _weights(t, delta, eval_times: np.ndarray) -> np.ndarray:
+    """IPCW weight of each user at each of ``eval_times``, shape (n, len(eval_times))."""
     cens_times, cens_surv = _censoring_survival(t, delta)
     g_before_own_time = _step_value(cens_times, cens_surv, t, left_limit=True)  # G(T_i-)
     g_at_eval = _step_value(cens_times, cens_surv, eval_times)  # G(t)
     churned_by_t = (t[:, None] <= eval_times[None, :]) & delta[:, None]
     still_active = t[:, None] > eval_times[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        churned_term = np.where(churned_by_t, survival**2 / g_before_own_time[:, None], 0.0)
-        active_term = np.where(still_active, (1 - survival) ** 2 / g_at_eval[None, :], 0.0)
-    return (churned_term + active_term).mean(axis=0)
+        churned_weight = np.where(churned_by_t, 1 / g_before_own_time[:, None], 0.0)
+        active_weight = np.where(still_active, 1 / g_at_eval[None, :], 0.0)
+    return churned_weight + active_weight
+
+
+def _brier_scores(t, delta, survival: np.ndarray, eval_times: np.ndarray) -> np.ndarray:
+    """IPCW Brier score at each of ``eval_times``; ``survival`` has shape (n, len(eval_times))."""
+    weights = _weights(t, delta, eval_times)
+    status = t[:, None] > eval_times[None, :]  # still active at t (where the weight is not 0)
+    with np.errstate(invalid="ignore"):
+        terms = np.where(weights > 0, weights * (status - survival) ** 2, 0.0)
+    return terms.mean(axis=0)
+
+
+def ipcw_weights(durations, observed, times) -> pd.DataFrame:
+    """Inverse-probability-of-censoring weights of the Brier score, per user and time.
+
+    Introduced in notebook 06. With ``G`` the Kaplan-Meier estimate of the censoring
+    survival function P(C > s) (censoring as the event, churns before censorings at tied
+    times), user i's weight at time t is
+
+    - ``1 / G(T_i-)`` when the churn was observed at ``T_i <= t`` (status known: churned);
+    - ``1 / G(t)`` when ``T_i > t`` (status known: still active);
+    - ``0`` when the user was censored at ``T_i <= t`` (status unknown).
+
+    :func:`brier_score` is ``mean_i w_i(t) * (1(T_i > t) - S_i(t))^2``: the users whose status
+    is known stand in for the censored ones, each weighted up by the inverse of the
+    probability of being still uncensored. Without censoring before ``t`` every known weight
+    is 1; the weights of the users known at ``t`` always sum to about n (exactly n when G is
+    estimated from the same users and no churn ties a censoring).
+
+    Parameters
+    ----------
+    durations, observed : array-like
+        Time to churn or censoring (days) and whether the churn was observed.
+    times : float or array-like of float
+        Evaluation time(s), days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user (the index of ``durations`` when it is a Series) and one column per
+        time (column index named ``"time"``).
+
+    Examples
+    --------
+    The five users of :func:`brier_score`: one censoring at day 3 among the four users still
+    followed then, so G(4) = 3/4 and the three users known to be active at day 4 weigh 4/3;
+    the user censored at day 3 weighs 0 from day 3 on.
+
+    >>> durations = [2.0, 5.0, 3.0, 8.0, 6.0]
+    >>> observed = [True, True, False, True, False]
+    >>> ipcw_weights(durations, observed, [1.0, 4.0]).round(3)
+    time  1.0    4.0
+    0     1.0  1.000
+    1     1.0  1.333
+    2     1.0  0.000
+    3     1.0  1.333
+    4     1.0  1.333
+    """
+    t, delta = _survival_inputs(durations, observed)
+    grid = float_array(np.atleast_1d(times), "times")
+    if len(grid) == 0 or not np.isfinite(grid).all() or (grid < 0).any():
+        raise ValueError("times must hold finite, non-negative evaluation times (days)")
+    index = durations.index if isinstance(durations, pd.Series) else None
+    return pd.DataFrame(_weights(t, delta, grid), index=index,
+                        columns=pd.Index(grid, name="time"))
 
 
 def _survival_matrix(values, n: int, n_times: int, name: str) -> np.ndarray:

@@ -8,13 +8,14 @@ import pandas as pd
 from retainkit._validation import check_choice, check_int, to_utc
 from retainkit.features._activity import DAY, days_back
 from retainkit.features._columns import DEFAULT_VISIT_EVENT
-from retainkit.features._input import check_visit_event, prepare_events
+from retainkit.features._input import check_visit_event, prepare_events, read_signups
 
-SEQUENCE_CHANNELS = ("visits", "events", "active")
+SEQUENCE_CHANNELS = ("visits", "events", "active", "signed_up")
 
 
 def activity_sequences(
     events: pd.DataFrame,
+    users: pd.DataFrame | None = None,
     *,
     cutoff,
     days: int = 56,
@@ -32,19 +33,29 @@ def activity_sequences(
     ``(cutoff - (days - d) days, cutoff - (days - d - 1) days]``: day 0 is the oldest and the last
     day ends at the cutoff. Only events at or before the cutoff are used. Channels:
     ``"visits"`` (``visit_event`` count), ``"events"`` (all events), ``"active"`` (1.0 when the
-    user has any event that day). With the ``"visits"`` channel, a ``visit_event`` that does
-    not occur in the log at or before the cutoff raises ``ValueError`` listing the event names.
+    user has any event that day) and ``"signed_up"``, the mask channel: 1.0 on the days that
+    end at or after the user's sign-up, 0.0 on the days wholly before it. Without the mask a
+    day before sign-up looks exactly like a day the user was signed up and stayed away (both
+    are all zeros); with it, a sequence model can tell "not here yet" from "here and silent"
+    (issue 15). The sign-up time is ``users["signup_time"]`` when ``users`` is given (a user
+    absent from ``users`` or with a missing sign-up time gets 0.0 throughout), else the user's
+    first event in the log at or before the cutoff (however old). With the ``"visits"``
+    channel, a ``visit_event`` that does not occur in the log at or before the cutoff raises
+    ``ValueError`` listing the event names.
 
     Parameters
     ----------
     events : DataFrame
         Event log, read as ``make_snapshot`` reads it.
+    users : DataFrame, optional
+        One row per user with ``user_col`` and ``signup_time`` (as for ``make_snapshot``); used
+        only by the ``"signed_up"`` channel.
     cutoff : str or Timestamp
         End of the last day (naive: wall-clock time in ``tz``).
     days : int, default 56
         Number of days.
     channels : tuple of str, default ("visits", "events")
-        Any of ``"visits"``, ``"events"``, ``"active"``, in the order wanted.
+        Any of ``"visits"``, ``"events"``, ``"active"``, ``"signed_up"``, in the order wanted.
     index : array-like, optional
         User ids, one row each in this order (pass ``X.index`` from ``make_snapshot``); users with
         no events get zeros. Default: users with an event in the ``days`` window, sorted.
@@ -70,6 +81,14 @@ def activity_sequences(
     ...                          visit_event="app_open")
     >>> seq[:, :, 0].tolist(), seq[:, :, 1].tolist()
     ([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [[2.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+    User 2 signed up on day 2: the mask tells its two empty days from user 1's.
+
+    >>> users = pd.DataFrame({"user_id": [1, 2],
+    ...                       "signup_time": t0 + pd.to_timedelta(["0h", "2D 1h"])})
+    >>> activity_sequences(log, users, cutoff=t0 + pd.Timedelta("3D"), days=3,
+    ...                    channels=("signed_up",))[:, :, 0].tolist()
+    [[1.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
     """
     if isinstance(channels, str) or not len(channels):
         raise ValueError(f"channels must be a non-empty tuple of channel names, got "
@@ -82,12 +101,19 @@ def activity_sequences(
     age = cutoff - ev["timestamp"]
     if "visits" in channels:
         check_visit_event(visit_event, ev[ev["timestamp"] <= cutoff])
+    past = ev[ev["timestamp"] <= cutoff]
     ev = ev[(ev["timestamp"] <= cutoff) & (age < days * DAY)]
     if index is None:
         index = np.sort(ev["user"].unique())
     index = pd.Index(index)
     if index.has_duplicates:
         raise ValueError("index has duplicated user ids")
+    if "signed_up" in channels:
+        if users is None:
+            signup = past.groupby("user")["timestamp"].min()
+        else:
+            signup = read_signups(users, user_col, tz)
+        signup = signup.reindex(index).astype("datetime64[ns, UTC]")
     rows = index.get_indexer(ev["user"])
     ev = ev[rows >= 0]
     rows = rows[rows >= 0]
@@ -95,6 +121,12 @@ def activity_sequences(
 
     out = np.zeros((len(index), days, len(channels)), dtype=np.float32)
     for k, channel in enumerate(channels):
+        if channel == "signed_up":
+            day_end = cutoff.value - (days - 1 - np.arange(days)) * DAY.value  # ns since epoch
+            known = signup.notna().to_numpy()
+            ns = np.where(known, signup.array.asi8, 0)
+            out[:, :, k] = known[:, None] & (ns[:, None] <= day_end[None, :])
+            continue
         weight = (ev["event"] == visit_event).to_numpy(float) if channel == "visits" else 1.0
         np.add.at(out[:, :, k], (rows, col), weight)
         if channel == "active":
