@@ -1,6 +1,8 @@
 """Tests for retainkit.explain and its plots (notebook 07).
 
 Oracles: the closed-form Shapley values of a linear model (phi_j = w_j (x_j - mean x_j)),
+scikit-learn's own decision_function / predict_proba (the scikit-learn explainers must add up
+to them to 1e-6), group importances and reason-code agreement computed by hand,
 a hand-weighted network whose output cannot depend on x2..x5, scipy's Spearman correlation,
 and small explanations whose driver tables and reason codes are written out by hand. Display
 values (issue 11): a model trained on log1p inputs, explained with the raw values; its SHAP
@@ -32,7 +34,9 @@ from retainkit.explain import (  # noqa: E402
     RAISES,
     driver_table,
     explain,
+    group_importance,
     importance_by_method,
+    reason_code_agreement,
     reason_codes,
     with_display_data,
 )
@@ -268,10 +272,10 @@ def test_bad_input_raises_value_errors_that_name_the_problem(trained, linear, da
     X, _ = data
     rows = X.iloc[:5]
     with pytest.raises(ValueError, match=r"^method='lime' is not supported; accepted values: "
-                       r"'deep', 'gradient', 'kernel', 'permutation'$"):
+                       r"'auto', 'deep', 'gradient', 'kernel', 'permutation', 'linear', 'tree'$"):
         explain(trained, X, rows, method="lime")
     with pytest.raises(ValueError, match="^output='odds' is not supported; accepted values: "
-                       "'probability', 'logit'$"):
+                       "None, 'probability', 'logit'$"):
         explain(trained, X, rows, output="odds")
     with pytest.raises(ValueError, match="X has 5 columns, the model expects 6"):
         explain(trained, X.iloc[:, :5], rows.iloc[:, :5])
@@ -299,6 +303,8 @@ def test_bad_input_raises_value_errors_that_name_the_problem(trained, linear, da
         explain(unbuilt, X, rows)
     with pytest.raises(ValueError, match="must be a shap.Explanation"):
         driver_table(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="method='linear' explains scikit-learn models"):
+        explain(trained, X, rows, method="linear")
 
 
 # --- driver table and reason codes on hand-made explanations ----------------------------------
@@ -720,3 +726,254 @@ def test_plots_show_raw_values(shown_and_plain, log_inputs, close_figures):
         np.testing.assert_array_equal(offsets_a, offsets_b)
         if colours_a is not None:
             np.testing.assert_array_equal(colours_a, colours_b)
+
+
+# --- scikit-learn models (issue 15, item 11) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sk_data():
+    """Churn-like data: x0 raises risk, x1 lowers it, x3 is an integer count, x5 is noise."""
+    rng = np.random.default_rng(4)
+    n = 600
+    X = pd.DataFrame(rng.normal(size=(n, 6)) * [1, 2, 1, 1, 1, 1] + [0, 5, 0, 0, 0, 0],
+                     columns=FEATURES, index=pd.Index(np.arange(n) + 10, name="user_id"))
+    X["x3"] = rng.poisson(3, n).astype(float)
+    logit = 1.2 * X.x0 - 0.6 * (X.x1 - 5) + 0.3 * (X.x3 - 3) + 0.2 * X.x2
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return X, y
+
+
+def sk_models():
+    from sklearn.ensemble import (
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+    )
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return {
+        "logistic": (LogisticRegression(max_iter=1000), "linear", "logit"),
+        "scaled logistic": (make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+                            "linear", "logit"),
+        "hist boosting": (HistGradientBoostingClassifier(max_iter=60, random_state=0), "tree",
+                          "logit"),
+        "scaled hist boosting": (make_pipeline(StandardScaler(), HistGradientBoostingClassifier(
+            max_iter=30, random_state=0)), "tree", "logit"),
+        "boosting": (GradientBoostingClassifier(n_estimators=40, random_state=0), "tree", "logit"),
+        "forest": (RandomForestClassifier(n_estimators=30, max_depth=5, random_state=0), "tree",
+                   "probability"),
+    }
+
+
+def sk_target(model, X, scale):
+    p = model.predict_proba(X)[:, 1]
+    return np.log(p / (1 - p)) if scale == "logit" else p
+
+
+@pytest.mark.parametrize("name", list(sk_models()))
+def test_sklearn_values_add_up_to_the_model_output(sk_data, name):
+    X, y = sk_data
+    model, method, scale = sk_models()[name]
+    model.fit(X.iloc[:500], y[:500])
+    rows = X.iloc[500:]
+    e = explain(model, X.iloc[:500], rows)  # method="auto"
+    assert e.output_names == scale
+    assert e.values.shape == rows.shape and list(e.instance_names) == list(rows.index)
+    target = sk_target(model, rows, scale)
+    if scale == "logit":  # the boosted ensembles and the logistic model: decision_function
+        np.testing.assert_allclose(model.decision_function(rows), target, atol=1e-9)
+    assert np.abs(e.values.sum(axis=1) + e.base_values - target).max() < 1e-6
+    explicit = explain(model, X.iloc[:500], rows, method=method)
+    np.testing.assert_array_equal(explicit.values, e.values)
+
+
+def test_linear_explainer_matches_the_closed_form_in_raw_columns(sk_data):
+    X, y = sk_data
+    model, _, _ = sk_models()["scaled logistic"]
+    model.fit(X, y)
+    scaler, logistic = model[0], model[-1]
+    w = logistic.coef_[0] / scaler.scale_  # slope of the log-odds per raw unit
+    background, rows = X.iloc[:100], X.iloc[100:160]
+    e = explain(model, background, rows, n_background=100)
+    expected = (rows.to_numpy() - background.mean().to_numpy()) * w
+    np.testing.assert_allclose(e.values, expected, atol=1e-9)
+    assert e.base_values[0] == pytest.approx(model.decision_function(background).mean(),
+                                             abs=1e-9)
+
+
+def test_tree_explainer_on_a_threshold_tie_and_an_unused_feature(sk_data):
+    # HistGradientBoosting's thresholds can be data values; shap 0.51's interventional tree
+    # explainer misroutes such rows (why explain uses the path-dependent algorithm). x5 is
+    # constant, so no tree can split on it and its SHAP values must be exactly 0.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = sk_data
+    X = X.assign(x5=1.0)
+    model = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(X, y)
+    nodes = np.concatenate([p[0].nodes for p in model._predictors])
+    splits = nodes[nodes["is_leaf"] == 0]
+    on_threshold = [(f, t) for f, t in zip(splits["feature_idx"], splits["num_threshold"],
+                                           strict=True) if (X.iloc[:, f] == t).any()]
+    assert on_threshold  # the data do contain rows lying exactly on a threshold
+    f, t = on_threshold[0]
+    rows = X[X.iloc[:, f] == t]
+    e = explain(model, None, rows, method="tree")
+    assert np.abs(e.values.sum(axis=1) + e.base_values - model.decision_function(rows)).max() \
+        < 1e-6
+    assert np.abs(e.values[:, 5]).max() == 0
+
+
+def test_model_agnostic_explainers_work_on_sklearn_models(sk_data):
+    X, y = sk_data
+    model, _, _ = sk_models()["scaled hist boosting"]
+    model.fit(X, y)
+    rows = X.iloc[:8]
+    p = model.predict_proba(rows)[:, 1]
+    kernel = explain(model, X, rows, method="kernel", n_background=40)
+    assert kernel.output_names == "probability"
+    assert np.abs(kernel.values.sum(axis=1) + kernel.base_values - p).max() < 1e-6
+    logit = explain(model, X, rows, method="permutation", n_background=20, output="logit",
+                    max_evals=200)
+    assert np.abs(logit.values.sum(axis=1) + logit.base_values - np.log(p / (1 - p))).max() \
+        < 1e-6
+    # the exact tree explainer and the kernel explainer (on the log-odds) rank alike
+    tree = explain(model, None, X.iloc[:60])
+    kernel_logit = explain(model, X, X.iloc[:60], method="kernel", n_background=40,
+                           output="logit")
+    rho = spearmanr(np.abs(tree.values).mean(axis=0),
+                    np.abs(kernel_logit.values).mean(axis=0)).statistic
+    assert rho >= 0.8
+
+
+def test_sklearn_bad_input_raises_naming_the_problem(sk_data):
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+
+    X, y = sk_data
+    rows = X.iloc[:5]
+    logistic = LogisticRegression().fit(X, y)
+    boosting = HistGradientBoostingClassifier(max_iter=10).fit(X, y)
+    with pytest.raises(ValueError, match="method='deep' needs a Keras network"):
+        explain(logistic, X, rows, method="deep")
+    with pytest.raises(ValueError, match="method='tree' needs a tree ensemble"):
+        explain(logistic, X, rows, method="tree")
+    with pytest.raises(ValueError, match="method='linear' needs a linear classifier"):
+        explain(boosting, X, rows, method="linear")
+    with pytest.raises(ValueError, match=r"output='probability': method='linear' explains this "
+                       r"model's own output space \('logit'\) exactly"):
+        explain(logistic, X, rows, output="probability")
+    with pytest.raises(ValueError, match=r"explains a Pipeline only when its steps before the "
+                       r"model are StandardScaler .* got PCA"):
+        explain(make_pipeline(PCA(3), LogisticRegression()).fit(X, y), X, rows)
+    with pytest.raises(ValueError, match="method='auto' has no exact explainer for "
+                       "KNeighborsClassifier"):
+        explain(KNeighborsClassifier().fit(X, y), X, rows)
+    three = LogisticRegression().fit(X, np.arange(len(X)) % 3)
+    with pytest.raises(ValueError, match=r"binary classifier .* got classes \[0, 1, 2\]"):
+        explain(three, X, rows)
+    with pytest.raises(ValueError, match="X has 5 columns, the model expects 6"):
+        explain(logistic, X.iloc[:, :5], rows.iloc[:, :5])
+
+
+# --- group importance (issue 15, item 5) ------------------------------------------------------
+
+
+def test_group_importance_equals_the_definition_by_hand():
+    # users x features: two visit windows that trade credit, a one-hot region, and tenure
+    values = np.array([[0.30, -0.20, 0.05, -0.05, 0.10],
+                       [-0.10, 0.20, -0.02, 0.00, -0.30],
+                       [0.20, 0.10, 0.00, 0.03, 0.00],
+                       [0.00, -0.40, 0.01, 0.01, 0.20]])
+    names = ["visits_7d", "visits_28d", "region_eu", "region_na", "tenure_days"]
+    e = shap.Explanation(values=values, data=np.zeros_like(values), feature_names=names)
+    table = group_importance(e, {"visits": ["visits_7d", "visits_28d"],
+                                 "region": ["region_eu", "region_na"]})
+    # visits: |0.1|, |0.1|, |0.3|, |-0.4| -> 0.9 / 4 = 0.225; columns: 0.6/4 + 0.9/4 = 0.375
+    # region: |0|, |-0.02|, |0.03|, |0.02| -> 0.07 / 4 = 0.0175; columns: 0.08/4 + 0.09/4
+    # tenure (a group of its own): 0.6 / 4 = 0.15
+    assert table.group.tolist() == ["visits", "tenure_days", "region"]
+    assert table.mean_abs_shap.tolist() == pytest.approx([0.225, 0.15, 0.0175])
+    assert table.sum_of_columns.tolist() == pytest.approx([0.375, 0.15, 0.0425])
+    assert table.n_features.tolist() == [2, 1, 2]
+    assert table.share.tolist() == pytest.approx(np.array([0.225, 0.15, 0.0175]) / 0.3925)
+    assert table.index.tolist() == [1, 2, 3]
+    # a function feature -> group gives the same table
+    by_prefix = group_importance(e, lambda f: f.split("_")[0] if f[:3] != "ten" else f)
+    assert by_prefix.set_index("group").loc[["visits", "region"], "mean_abs_shap"].tolist() == \
+        pytest.approx([0.225, 0.0175])
+    # one group per feature: the driver table's mean |SHAP|
+    alone = group_importance(e, {}).set_index("group").mean_abs_shap
+    pd.testing.assert_series_equal(
+        alone.loc[names], driver_table(e).set_index("feature").mean_abs_shap.loc[names],
+        check_names=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, (6, 5), elements=st.floats(-3, 3)))
+def test_group_importance_never_exceeds_the_sum_of_its_columns(values):
+    e = shap.Explanation(values=values, data=values, feature_names=list("abcde"))
+    table = group_importance(e, {"ab": ["a", "b"], "cde": ["c", "d", "e"]}).set_index("group")
+    assert (table.mean_abs_shap <= table.sum_of_columns + 1e-12).all()
+    for group, cols in (("ab", [0, 1]), ("cde", [2, 3, 4])):
+        assert table.loc[group, "mean_abs_shap"] == pytest.approx(
+            np.abs(values[:, cols].sum(axis=1)).mean(), abs=1e-12)
+
+
+def test_group_importance_bad_groups():
+    e = hand_explanation()
+    with pytest.raises(ValueError, match=r"names features not in the explanation: \['visits'\]"):
+        group_importance(e, {"a": ["visits", "score"]})
+    with pytest.raises(ValueError, match=r"puts features in two groups: \['score'\]"):
+        group_importance(e, {"a": ["score"], "b": ["score", "n_sessions"]})
+    with pytest.raises(ValueError, match=r"has empty groups: \['a'\]"):
+        group_importance(e, {"a": []})
+    with pytest.raises(ValueError, match="groups must be a mapping"):
+        group_importance(e, ["score"])
+
+
+# --- reason codes: options and stability (issue 15, item 7) -----------------------------------
+
+
+def test_reason_codes_min_shap_and_exclude_by_hand():
+    e = hand_explanation()
+    # ann: recency +0.30, n_sessions +0.20; cy: score +0.40, recency +0.10
+    codes = reason_codes(e, top=2, min_shap=0.15)
+    assert codes.loc["ann"].tolist() == ["recency_days = 12 — raises risk",
+                                         "n_sessions = 2 — raises risk"]
+    assert codes.loc["cy"].tolist() == ["score = 0.5 — raises risk", None]
+    codes = reason_codes(e, top=2, exclude=["recency_*"])
+    assert codes.loc["ann"].tolist() == ["n_sessions = 2 — raises risk", None]
+    assert codes.loc["cy"].tolist() == ["score = 0.5 — raises risk", None]
+    both = reason_codes(e, top=1, direction="both", exclude="score", min_shap=0.2)
+    assert both.reason_1.tolist() == ["recency_days = 12 — raises risk",
+                                      "recency_days = 5 — lowers risk", None]
+    with pytest.raises(ValueError, match=r"exclude matches no feature of the explanation: "
+                       r"\['region_\*'\]"):
+        reason_codes(e, exclude=["region_*"])
+    with pytest.raises(ValueError, match="min_shap must be a finite number >= 0, got -0.1"):
+        reason_codes(e, min_shap=-0.1)
+
+
+def test_reason_code_agreement_by_hand():
+    a = pd.DataFrame({"reason_1": ["r", "s", None, "t"], "reason_2": ["s", None, None, "u"]})
+    b = pd.DataFrame({"reason_1": ["s", "s", "r", "t"], "reason_2": ["r", None, None, "v"]})
+    agreement = reason_code_agreement(a, b)
+    # reason_1 differs for users 0 and 2; the sets differ for users 2 and 3
+    # overlaps: {r,s}/{r,s} = 1, {s}/{s} = 1, {}/{r} = 0, {t,u}/{t,v} = 1/3
+    assert agreement["reason_1_changed"] == pytest.approx(0.5)
+    assert agreement["reasons_changed"] == pytest.approx(0.5)
+    assert agreement["mean_overlap"] == pytest.approx((1 + 1 + 0 + 1 / 3) / 4)
+    assert agreement["users"] == 4
+    same = reason_code_agreement(a, a)
+    assert same[["reason_1_changed", "reasons_changed"]].tolist() == [0, 0]
+    assert same["mean_overlap"] == 1
+    with pytest.raises(ValueError, match="same users in the same order"):
+        reason_code_agreement(a, b.iloc[::-1])
+    with pytest.raises(ValueError, match="same reason columns"):
+        reason_code_agreement(a, b[["reason_1"]])

@@ -127,19 +127,19 @@ def display_array(display_data, feature_names, instance_names, shape):
     return feature_array(frame, "display_data", dtype=np.float64)
 
 
-def background_array(background, X):
+def background_array(background, X, dtype=np.float32):
     if isinstance(background, pd.DataFrame):
         missing = [c for c in X.columns if c not in background.columns]
         if missing:
             raise ValueError(f"background lacks feature columns of X: {missing}")
-        return feature_array(background[list(X.columns)], "background")
+        return feature_array(background[list(X.columns)], "background", dtype)
     array = np.asarray(background)
     if array.ndim != 2 or array.shape[1] != X.shape[1]:
         raise ValueError(
             f"feature count mismatch: background has shape {array.shape}, X has "
             f"{X.shape[1]} columns"
         )
-    return feature_array(pd.DataFrame(array, columns=X.columns), "background")
+    return feature_array(pd.DataFrame(array, columns=X.columns), "background", dtype)
 
 
 def explanation_arrays(explanation):

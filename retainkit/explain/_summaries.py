@@ -8,7 +8,8 @@ show an explanation's display values (raw units) when it has them, see
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import fnmatch
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,8 @@ def reason_codes(
     templates: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     direction: str = "raises",
+    min_shap: float = 0.0,
+    exclude: Iterable[str] = (),
 ) -> pd.DataFrame:
     """The top drivers of each user's prediction, in plain words (for a CRM export).
 
@@ -162,6 +165,17 @@ def reason_codes(
     of :func:`explain` or :func:`with_display_data`: raw units for a model that sees
     ``log_counts``), otherwise ``.data``.
 
+    Two options make reason codes steadier and more useful (notebook 07 measures how much):
+
+    - ``min_shap``: a reason is listed only when its |SHAP value| exceeds this (in the
+      explanation's units, e.g. 0.02 = 2 points of predicted churn probability). Small
+      contributions change with the training seed and the background; a user whose reasons
+      are all small gets empty cells rather than noise.
+    - ``exclude``: features never listed, by name or ``fnmatch`` pattern
+      (``["region_*", "device_*"]``): attributes nobody can act on, or placebos. They still
+      count in the model and its SHAP values; they are only left out of the text, so the
+      next feature moves up.
+
     Returns
     -------
     pandas.DataFrame
@@ -181,10 +195,16 @@ def reason_codes(
     ...                      direction="both")
     >>> codes.reason_1.tolist()
     ['no visit for 12 days — raises risk', 'no visit for 5 days — lowers risk']
+    >>> reason_codes(e, top=2, min_shap=0.25, exclude=["n_*"]).loc["ann"].tolist()
+    ['recency_days = 12 — raises risk', None]
     """
     values, data, names = explanation_arrays(explanation)
     top = check_int("top", top, 1)
     check_choice("direction", direction, REASON_DIRECTIONS)
+    if isinstance(min_shap, bool) or not isinstance(min_shap, int | float | np.number) or \
+            not np.isfinite(min_shap) or min_shap < 0:
+        raise ValueError(f"min_shap must be a finite number >= 0, got {min_shap!r}")
+    excluded = _excluded(names, exclude)
     templates, units = dict(templates or {}), dict(units or {})
     for argument, mapping in (("templates", templates), ("units", units)):
         unknown = sorted(set(mapping) - set(names))
@@ -198,10 +218,11 @@ def reason_codes(
     sentences = phrases + effect
 
     score = values if direction == "raises" else np.abs(values)
+    score = np.where(excluded, -np.inf, score)  # never chosen
     k = min(int(top), values.shape[1])
     order = np.argsort(-score, axis=1, kind="stable")[:, :k]
     chosen = np.take_along_axis(sentences, order, axis=1)
-    keep = np.take_along_axis(score, order, axis=1) > 0
+    keep = np.take_along_axis(score, order, axis=1) > max(float(min_shap), 0.0)
     chosen[~keep] = None
     if k < top:  # fewer features than requested reasons: pad with empty reasons
         chosen = np.hstack([chosen, np.full((len(chosen), top - k), None, dtype=object)])
@@ -244,6 +265,22 @@ def importance_by_method(explanations: Mapping[str, shap.Explanation]) -> pd.Dat
         columns[method] = np.abs(values).mean(axis=0)
     table = pd.DataFrame(columns, index=pd.Index(reference, name="feature"))
     return table.sort_values(table.columns[0], ascending=False, kind="stable")
+
+
+def _excluded(names, exclude):
+    """Boolean mask of the features matched by ``exclude`` (names or fnmatch patterns)."""
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    mask = np.zeros(len(names), dtype=bool)
+    unmatched = []
+    for pattern in exclude:
+        hits = np.array([fnmatch.fnmatchcase(n, str(pattern)) for n in names], dtype=bool)
+        if not hits.any():
+            unmatched.append(pattern)
+        mask |= hits
+    if unmatched:
+        raise ValueError(f"exclude matches no feature of the explanation: {unmatched}")
+    return mask
 
 
 def _column_correlation(a, b):
