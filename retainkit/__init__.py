@@ -10,7 +10,7 @@ module        what it does                                                      
 ============  =================================================================  ========
 events        validate an event log; sessions                                    01
 simulate      the attention-economy app simulator with known truth               01
-datasets      offline, checksummed data: simulated apps, CDNOW, the sBG table    01
+datasets      checksummed data: simulated apps, CDNOW, sBG table, MovieLens    01
 retention     cohort retention tables, brackets, DAU/MAU, stickiness, lifecycle  02
 survival      Kaplan-Meier, Nelson-Aalen, exponential, Weibull, log-rank, sBG    03
 features      leakage-free churn snapshots and activity sequences                04

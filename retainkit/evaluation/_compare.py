@@ -1,6 +1,6 @@
 """Several churn models on the same users, with a paired bootstrap for ROC AUC.
 
-Introduced in notebook 06; conventions in :mod:`retainkit.evaluation`.
+Introduced in notebooks 05 and 06; conventions in :mod:`retainkit.evaluation`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def compare_models(
 ) -> pd.DataFrame:
     """Metrics of several models on the same users, with bootstrap intervals for ROC AUC.
 
-    Introduced in notebook 06. Each row holds :func:`classification_summary` of one model,
+    Introduced in notebook 05 (explained in 06). Each row holds :func:`classification_summary` of one model,
     a percentile bootstrap interval for its ROC AUC (``roc_auc_lower``, ``roc_auc_upper``)
     and for its AUC difference from the ``reference`` model (``auc_diff`` = model - reference,
     ``auc_diff_lower``, ``auc_diff_upper``). The bootstrap is *paired*: every replicate
