@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from retainkit.simulate._process import DAY_US, MINUTES_PER_DAY, Calendar, boredom, draw_sessions
+from retainkit.simulate._process import (
+    DAY_US,
+    MINUTES_PER_DAY,
+    Calendar,
+    boredom,
+    draw_sessions,
+    visit_events,
+)
 
 
 def _organic(pop, params, cal, user, lo, hi, scale, w_max, rng):
@@ -84,14 +91,8 @@ def treated_future(
     visit_user = np.concatenate([organic_user, open_user])
     visit_t = np.concatenate([organic_t, open_t])
     eng_visit, eng_offset, eng_code = draw_sessions(visit_user, pop, params, rng)
-    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
-    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + eng_offset])
-    ev_code = np.concatenate([
-        np.ones(visit_user.size, np.int64),
-        np.zeros(open_user.size, np.int64),
-        eng_code,
-    ])
-    ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
+    ev_user, ev_us, ev_code = visit_events(visit_user, visit_t, open_user, open_t, eng_visit,
+                                           eng_offset, eng_code)
     limit = np.zeros(pop["signup"].size, np.int64)
     limit[user] = np.rint(stop * DAY_US).astype(np.int64)
     alive = ev_us < limit[ev_user]
@@ -152,14 +153,8 @@ def regenerated_future(
     visit_t = np.concatenate([sub["signup"][first_user], organic_t, open_t])
     eng_visit, eng_offset, eng_code, length = draw_sessions(visit_user, sub, params, rng,
                                                             return_length=True)  # fmt: skip
-    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
-    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + eng_offset])
-    ev_code = np.concatenate([
-        np.ones(visit_user.size, np.int64),
-        np.zeros(open_user.size, np.int64),
-        eng_code,
-    ])
-    ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
+    ev_user, ev_us, ev_code = visit_events(visit_user, visit_t, open_user, open_t, eng_visit,
+                                           eng_offset, eng_code)
     ev_us[: first_user.size] = sub["signup_us"][first_user]
     p = default_feed if feeds is None else np.vstack([default_feed, feeds])
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from retainkit.simulate._catalogue import CatalogueWorld, inclusion_probabilities
-from retainkit.simulate._treatments import AUDIENCES, _whole_hours, check_window
+from retainkit.simulate._treatments import check_schedule
 
 BUILTIN_SCORES = ("popularity", "random", "clickbait", "quality", "affinity", "clicks", "long_term")
 
@@ -88,17 +88,7 @@ class RecommendationPolicy:
             problems.append(f"temperature must be >= 0 (inf allowed) or None, got {t!r}")
         if self.missing not in ("raise", "default"):
             problems.append(f"missing must be 'raise' or 'default', got {self.missing!r}")
-        if self.audience not in AUDIENCES:
-            problems.append(f"audience must be one of {list(AUDIENCES)}, got {self.audience!r}")
-        for name in ("duration_days", "enrol_days"):
-            value = getattr(self, name)
-            if not _whole_hours(value) or value <= 0:
-                problems.append(f"{name} must be a positive number of whole hours, got {value!r}")
-            else:
-                object.__setattr__(self, name, float(value))
-        window = check_window(self.window_days, "window_days", problems)
-        if window is not None:
-            object.__setattr__(self, "window_days", window)
+        check_schedule(self, problems)
         if problems:
             raise ValueError(f"RecommendationPolicy {self.name!r}: " + "; ".join(problems))
 

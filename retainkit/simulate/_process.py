@@ -254,14 +254,8 @@ def simulate_events(
     sessions = draw_sessions(visit_user, pop, params, rng, return_length=feed is not None)
     eng_visit, eng_offset, eng_code = sessions[:3]
 
-    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
-    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + eng_offset])
-    ev_code = np.concatenate([
-        np.ones(visit_user.size, np.int64),
-        np.zeros(open_user.size, np.int64),
-        eng_code,
-    ])
-    ev_us = np.rint(ev_t * DAY_US).astype(np.int64)
+    ev_user, ev_us, ev_code = visit_events(visit_user, visit_t, open_user, open_t, eng_visit,
+                                           eng_offset, eng_code)
     ev_us[:n] = pop["signup_us"]  # the sign-up visit sits exactly on signup_time
     if feed is not None:
         ev_user, ev_us, ev_code, ev_item = add_feed(feed, visit_user, visit_t, sessions[3],
@@ -336,3 +330,17 @@ def _sort_order(user, us, code, n_users, t_end):
         key = (user << (time_bits + 2)) | (us << 2) | rank
         return np.argsort(key, kind="stable")
     return np.lexsort((rank, us, user))
+
+
+def visit_events(visit_user, visit_t, open_user, open_t, eng_visit, eng_offset, eng_code):
+    """(user, microseconds, code) of every event of the visits: one code-1 event per visit
+    (organic and push-opened), one code-0 event per push open, then the sessions' engagement
+    events (codes from ``draw_sessions``). Shared by the plain, treated and regenerated worlds."""
+    ev_user = np.concatenate([visit_user, open_user, visit_user[eng_visit]])
+    ev_t = np.concatenate([visit_t, open_t, visit_t[eng_visit] + eng_offset])
+    ev_code = np.concatenate([
+        np.ones(visit_user.size, np.int64),
+        np.zeros(open_user.size, np.int64),
+        eng_code,
+    ])
+    return ev_user, np.rint(ev_t * DAY_US).astype(np.int64), ev_code

@@ -91,17 +91,7 @@ class Treatment:
 
     def __post_init__(self):
         problems = []
-        if self.audience not in AUDIENCES:
-            problems.append(f"audience must be one of {list(AUDIENCES)}, got {self.audience!r}")
-        for name in ("duration_days", "enrol_days"):
-            value = getattr(self, name)
-            if not _whole_hours(value) or value <= 0:
-                problems.append(f"{name} must be a positive number of whole hours, got {value!r}")
-            else:
-                object.__setattr__(self, name, float(value))
-        window = check_window(self.window_days, "window_days", problems)
-        if window is not None:
-            object.__setattr__(self, "window_days", window)
+        check_schedule(self, problems)
         for name in ("uptake", "hazard_log_ratio", "refusal_hazard_log_ratio"):
             value = getattr(self, name)
             if value is None and name == "uptake":
@@ -188,6 +178,21 @@ def _coefficients(value, name: str, problems: list[str]) -> dict[str, float]:
     if bad:
         problems.append(f"{name} needs finite numbers, not at {sorted(bad)}")
     return {k: float(v) for k, v in value.items() if k in _TERMS and k not in bad}
+
+def check_schedule(design, problems: list[str]) -> None:
+    """Check (and normalise in place) the fields a Treatment and a RecommendationPolicy share:
+    ``audience``, ``duration_days``, ``enrol_days`` and ``window_days``; append what is wrong."""
+    if design.audience not in AUDIENCES:
+        problems.append(f"audience must be one of {list(AUDIENCES)}, got {design.audience!r}")
+    for name in ("duration_days", "enrol_days"):
+        value = getattr(design, name)
+        if not _whole_hours(value) or value <= 0:
+            problems.append(f"{name} must be a positive number of whole hours, got {value!r}")
+        else:
+            object.__setattr__(design, name, float(value))
+    window = check_window(design.window_days, "window_days", problems)
+    if window is not None:
+        object.__setattr__(design, "window_days", window)
 
 
 TREATMENTS: dict[str, Treatment] = {
